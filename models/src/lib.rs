@@ -1,0 +1,1 @@
+//! keel-models: the reference model and the durability oracle.

@@ -1,0 +1,1 @@
+//! keel-sim: the simulated environment and the scenario runner.

@@ -1,0 +1,7 @@
+//! Keel: a Redis-compatible storage engine whose whole server runs under deterministic
+//! simulation. See `DESIGN.md` in the shared folder and `README.md`.
+//!
+//! Layout: `env` (the OS seams), `resp` (protocol), `dict` (the keyspace hash table), the
+//! keyspace and commands, and `server` (clients, event loop, cron).
+
+pub mod env;
