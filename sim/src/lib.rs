@@ -1,1 +1,25 @@
-//! keel-sim: the simulated environment and the scenario runner.
+//! keel-sim: the simulated side of every seam in `keel::env` (clock, file system, fork,
+//! background jobs, memory), seeded randomness, and the trace that makes a run replayable.
+//!
+//! Everything here is deterministic: no real clock, no threads, no OS randomness. All state sits
+//! behind `Arc<Mutex<..>>` only because the seam traits are `Send + Sync`; the simulation itself
+//! is single-threaded and the scheduler decides when time passes, when a background job
+//! completes and when a child process takes a step.
+
+pub mod background;
+pub mod clock;
+pub mod env;
+pub mod fork;
+pub mod fs;
+pub mod memory;
+pub mod rng;
+pub mod trace;
+
+pub use background::{BackgroundLatency, SimBackground};
+pub use clock::SimClock;
+pub use env::SimEnv;
+pub use fork::{ChildProgress, OrphanPolicy, SimForker};
+pub use fs::{Fault, FaultConfig, FaultKind, FsOp, FsyncProfile, SimFs};
+pub use memory::SimMemory;
+pub use rng::{streams, SimRng, Streams};
+pub use trace::Trace;
