@@ -1,0 +1,270 @@
+//! Redis's `dict.c`: the hash table behind the keyspace and the expires table.
+//!
+//! A [`Dict`] owns two bucket tables (`ht[0]`, `ht[1]`, see [`table`]). Normally only `ht[0]`
+//! has buckets. When it grows or shrinks, a table of the new size becomes `ht[1]` and the dict
+//! is *rehashing*: each mutating operation (and each explicit [`Dict::rehash`] call) moves a
+//! bucket of `ht[0]` into `ht[1]`, so no single command pays for a whole resize. When `ht[0]` is
+//! empty, `ht[1]` replaces it.
+//!
+//! Invariants:
+//! - Table sizes are 0 or powers of two; `ht[1]` has buckets only while rehashing.
+//! - While rehashing (`rehash_idx = Some(i)`), the buckets `0..i` of `ht[0]` are empty, and
+//!   new entries go to `ht[1]`.
+//! - A key is in at most one table; `len() == ht[0].used + ht[1].used`.
+//! - Hashes come from the dict's [`KeyedState`] (seeded PRNG), never from std's `RandomState`,
+//!   so iteration and scan order replay for a seed.
+//!
+//! Resize policy (Redis 7.0 `_dictExpandIfNeeded`, `htNeedsResize`): grow to the next power
+//! of two above `used` when `used >= size` and resizing is allowed, or regardless when
+//! `used / size > 5` ([`FORCE_RESIZE_RATIO`]); Redis disallows resizing while a fork child
+//! runs, to avoid copy-on-write of the whole table. Shrinking happens only when the caller asks
+//! ([`Dict::try_shrink`], from the server's cron), when fewer than 10% of the slots are used.
+//!
+//! Differences from Redis: [`Dict::get`] takes `&self` and does no rehash step (Redis's
+//! `dictFind` does one); callers that want lookups to drive rehashing call
+//! [`Dict::rehash_step`]. Iterators borrow the dict, so "safe iterators" and rehash pausing are
+//! enforced by the borrow checker instead of at run time.
+
+mod iter;
+mod random;
+mod rehash;
+mod scan;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{BuildHasher, Hash};
+
+use crate::env::KeyedState;
+
+pub use iter::Iter;
+pub use rehash::{FORCE_RESIZE_RATIO, INITIAL_SIZE, MIN_FILL_PERCENT};
+use table::{Node, Table};
+
+/// A Redis-style incrementally rehashed hash table.
+pub struct Dict<K, V> {
+    ht: [Table<K, V>; 2],
+    /// Next bucket of `ht[0]` to move, while rehashing (Redis's `rehashidx`, -1 = `None`).
+    rehash_idx: Option<usize>,
+    hasher: KeyedState,
+    /// Redis's `dict_can_resize`.
+    resize_allowed: bool,
+}
+
+impl<K: Hash + Eq, V> Dict<K, V> {
+    /// An empty dict (no buckets until the first insert) hashing with `hasher`.
+    pub fn new(hasher: KeyedState) -> Self {
+        Dict { ht: [Table::empty(), Table::empty()], rehash_idx: None, hasher, resize_allowed: true }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.ht[0].used + self.ht[1].used
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total buckets in both tables (Redis's `dictSlots`).
+    pub fn slots(&self) -> usize {
+        self.ht[0].size() + self.ht[1].size()
+    }
+
+    /// Bucket counts of `ht[0]` and `ht[1]` (DEBUG HTSTATS).
+    pub fn table_sizes(&self) -> (usize, usize) {
+        (self.ht[0].size(), self.ht[1].size())
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        self.rehash_idx.is_some()
+    }
+
+    /// The hasher, so a caller can hash a key once and reuse it.
+    pub fn hasher(&self) -> &KeyedState {
+        &self.hasher
+    }
+
+    fn hash<Q: ?Sized + Hash>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Redis's `_dictRehashStep`: move one bucket if rehashing.
+    fn step_if_rehashing(&mut self) {
+        if self.rehash_idx.is_some() {
+            self.rehash(1);
+        }
+    }
+
+    /// The value stored under `key`. No rehash step (see the module docs).
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        self.get_key_value(key).map(|(_, v)| v)
+    }
+
+    /// The stored key and value for `key`.
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        let hash = self.hash(key);
+        let node = match self.ht[0].find(hash, key) {
+            Some(node) => Some(node),
+            None if self.rehash_idx.is_some() => self.ht[1].find(hash, key),
+            None => None,
+        };
+        node.map(|n| (&n.key, &n.value))
+    }
+
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        self.get_key_value(key).is_some()
+    }
+
+    /// The value under `key`, mutably. Does a rehash step, like `dictFind`.
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.step_if_rehashing();
+        let hash = self.hash(key);
+        self.find_node_mut(hash, key).map(|n| &mut n.value)
+    }
+
+    fn find_node_mut<Q>(&mut self, hash: u64, key: &Q) -> Option<&mut Node<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Eq,
+    {
+        let rehashing = self.rehash_idx.is_some();
+        let [t0, t1] = &mut self.ht;
+        if let Some(node) = t0.find_mut(hash, key) {
+            return Some(node);
+        }
+        if rehashing {
+            t1.find_mut(hash, key)
+        } else {
+            None
+        }
+    }
+
+    /// Insert or replace (Redis's `dictReplace`); returns the previous value. May start a
+    /// resize and does a rehash step.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.step_if_rehashing();
+        self.expand_if_needed();
+        let hash = self.hash(&key);
+        if let Some(node) = self.find_node_mut(hash, &key) {
+            return Some(std::mem::replace(&mut node.value, value));
+        }
+        self.push_new(hash, key, value);
+        None
+    }
+
+    /// The value under `key`, inserting `make()` first if the key is absent. One hash
+    /// computation; a hit walks the chain twice (a borrow-checker limitation).
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        self.step_if_rehashing();
+        self.expand_if_needed();
+        let hash = self.hash(&key);
+        let tables = if self.rehash_idx.is_some() { 2 } else { 1 };
+        match (0..tables).find(|&t| self.ht[t].find(hash, &key).is_some()) {
+            Some(t) => {
+                let node = self.ht[t].find_mut(hash, &key).expect("the key was found in this table just above");
+                &mut node.value
+            }
+            None => &mut self.push_new(hash, key, make()).value,
+        }
+    }
+
+    /// Add a node known to be absent; the target table has buckets after
+    /// `expand_if_needed`.
+    fn push_new(&mut self, hash: u64, key: K, value: V) -> &mut Node<K, V> {
+        let t = usize::from(self.rehash_idx.is_some());
+        if self.ht[t].size() == 0 {
+            // Only reachable if expansion failed to allocate the first table; keep the dict
+            // usable rather than index an empty vector.
+            self.ht[t] = Table::with_size(INITIAL_SIZE);
+        }
+        self.ht[t].push_front(Box::new(Node { hash, key, value, next: None }))
+    }
+
+    /// Remove `key`; returns the stored key and value. Does a rehash step.
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.step_if_rehashing();
+        let hash = self.hash(key);
+        let node = match self.ht[0].unlink(hash, key) {
+            Some(node) => node,
+            None if self.rehash_idx.is_some() => self.ht[1].unlink(hash, key)?,
+            None => return None,
+        };
+        let node = *node;
+        Some((node.key, node.value))
+    }
+
+    /// Remove everything and free the tables (Redis's `dictEmpty`).
+    pub fn clear(&mut self) {
+        self.ht = [Table::empty(), Table::empty()];
+        self.rehash_idx = None;
+    }
+
+    /// Entries in bucket order: `ht[0]` buckets in index order, each chain from its head, then
+    /// `ht[1]` while rehashing (Redis's `dictNext`).
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter::new(&self.ht, self.rehash_idx.is_some(), self.len())
+    }
+
+    /// Keys in [`Dict::iter`] order.
+    pub fn keys(&self) -> impl Iterator<Item = &K> + '_ {
+        self.iter().map(|(k, _)| k)
+    }
+}
+
+impl<K: Clone, V: Clone> Clone for Dict<K, V> {
+    /// Same layout, rehash state and hasher: the clone iterates and scans like the original.
+    fn clone(&self) -> Self {
+        Dict {
+            ht: [self.ht[0].clone(), self.ht[1].clone()],
+            rehash_idx: self.rehash_idx,
+            hasher: self.hasher.clone(),
+            resize_allowed: self.resize_allowed,
+        }
+    }
+}
+
+impl<K: Hash + Eq + fmt::Debug, V: fmt::Debug> fmt::Debug for Dict<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<'a, K: Hash + Eq, V> IntoIterator for &'a Dict<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+    fn into_iter(self) -> Iter<'a, K, V> {
+        self.iter()
+    }
+}
