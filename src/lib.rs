@@ -5,3 +5,15 @@
 //! keyspace and commands, and `server` (clients, event loop, cron).
 
 pub mod env;
+pub mod resp;
+pub mod dict;
+pub mod util;
+pub mod digest;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod digest_ks;
+pub mod expire;
+pub mod keyspace;
+pub mod object;
+pub mod server;

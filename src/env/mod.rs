@@ -39,6 +39,10 @@ pub trait Clock: Send + Sync {
     /// Microseconds since an arbitrary fixed origin; never goes backwards: cron cadence,
     /// fsync cadence, durations.
     fn monotonic_us(&self) -> u64;
+    /// Block for `us` microseconds (DEBUG SLEEP). The simulated clock may advance instead.
+    fn sleep_us(&self, us: u64) {
+        let _ = us;
+    }
 }
 
 /// How [`Fs::open`] opens a file. Writes always append at the end.

@@ -32,6 +32,10 @@ impl Clock for OsClock {
     fn monotonic_us(&self) -> u64 {
         self.origin.elapsed().as_micros() as u64
     }
+
+    fn sleep_us(&self, us: u64) {
+        std::thread::sleep(std::time::Duration::from_micros(us));
+    }
 }
 
 /// A seed for the engine's PRNG from the OS (time and pid mixed; it needs to differ between
@@ -47,7 +51,3 @@ pub fn os_seed() -> u64 {
     t ^ (u64::from(std::process::id()) << 32)
 }
 
-/// Sleep the calling thread (DEBUG SLEEP in production).
-pub fn sleep_us(us: u64) {
-    std::thread::sleep(std::time::Duration::from_micros(us));
-}

@@ -1,0 +1,223 @@
+//! Values stored in the keyspace (Redis's `robj`), with the seeds' encodings.
+//!
+//! Strings have three encodings, reported by `OBJECT ENCODING` as Redis does:
+//! - `int`: the value is the canonical decimal text of an `i64` of at most 20 characters
+//!   (`tryObjectEncoding`), stored as the number;
+//! - `embstr`: at most 44 bytes (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`), immutable;
+//! - `raw`: longer strings, and every string modified in place (APPEND, SETRANGE).
+//!
+//! Every value carries `lru`: Redis's 24-bit LRU clock (seconds) or, under an LFU policy, 16
+//! bits of minutes since the last decrement and an 8-bit logarithmic counter.
+
+use crate::util::number::string2ll;
+
+/// Strings longer than this are `raw` rather than `embstr`.
+pub const EMBSTR_SIZE_LIMIT: usize = 44;
+
+/// A string value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Str {
+    /// `int` encoding.
+    Int(i64),
+    /// `embstr` (`raw == false`) or `raw` encoding.
+    Bytes { bytes: Vec<u8>, raw: bool },
+}
+
+impl Str {
+    /// The encoding Redis would choose for a freshly set value (`tryObjectEncoding`).
+    pub fn from_bytes(bytes: &[u8]) -> Str {
+        if bytes.len() <= 20 {
+            if let Some(n) = string2ll(bytes) {
+                return Str::Int(n);
+            }
+        }
+        Str::Bytes { bytes: bytes.to_vec(), raw: bytes.len() > EMBSTR_SIZE_LIMIT }
+    }
+
+    /// A value created by an in-place modification (always `raw`).
+    pub fn raw(bytes: Vec<u8>) -> Str {
+        Str::Bytes { bytes, raw: true }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Str::Int(n) => decimal_len(*n),
+            Str::Bytes { bytes, .. } => bytes.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The string's bytes (an `int` is rendered in decimal).
+    pub fn to_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            Str::Int(n) => std::borrow::Cow::Owned(n.to_string().into_bytes()),
+            Str::Bytes { bytes, .. } => std::borrow::Cow::Borrowed(bytes),
+        }
+    }
+
+    /// The value as an integer, as `getLongLongFromObject` sees it.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Str::Int(n) => Some(*n),
+            Str::Bytes { bytes, .. } => string2ll(bytes),
+        }
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Str::Int(_) => "int",
+            Str::Bytes { raw: false, .. } => "embstr",
+            Str::Bytes { raw: true, .. } => "raw",
+        }
+    }
+
+    /// Make the value modifiable in place and return its buffer (`dbUnshareStringValue`).
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if let Str::Int(n) = self {
+            *self = Str::raw(n.to_string().into_bytes());
+        }
+        match self {
+            Str::Bytes { bytes, raw } => {
+                *raw = true;
+                bytes
+            }
+            Str::Int(_) => unreachable!("converted to bytes above"),
+        }
+    }
+}
+
+fn decimal_len(n: i64) -> usize {
+    let mut len = if n < 0 { 2 } else { 1 };
+    let mut v = n.unsigned_abs();
+    while v >= 10 {
+        v /= 10;
+        len += 1;
+    }
+    len
+}
+
+/// A value of any type. Lists, hashes, sets and sorted sets arrive with issue 7.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(Str),
+}
+
+impl Value {
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding_name(),
+        }
+    }
+
+    /// Rough element count, used to decide whether UNLINK frees in the background
+    /// (`lazyfreeGetFreeEffort`).
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::Str(_) => 1,
+        }
+    }
+}
+
+/// A keyspace entry: the value and its LRU/LFU field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub value: Value,
+    pub lru: u32,
+}
+
+/// LFU: initial counter value of a new key (`LFU_INIT_VAL`).
+pub const LFU_INIT_VAL: u8 = 5;
+/// The LRU clock has 24 bits.
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// Redis's LRU clock: seconds, 24 bits (`getLRUClock`).
+pub fn lru_clock(unix_ms: i64) -> u32 {
+    ((unix_ms / 1000) as u64 & u64::from(LRU_CLOCK_MAX)) as u32
+}
+
+/// Milliseconds since the value was last accessed (`estimateObjectIdleTime`).
+pub fn idle_ms(lru: u32, now_clock: u32) -> u64 {
+    if now_clock >= lru {
+        u64::from(now_clock - lru) * 1000
+    } else {
+        u64::from(now_clock + (LRU_CLOCK_MAX - lru)) * 1000
+    }
+}
+
+/// Minutes clock for LFU (16 bits).
+pub fn lfu_minutes(unix_ms: i64) -> u32 {
+    ((unix_ms / 60_000) as u64 & 0xffff) as u32
+}
+
+/// The LFU field for a new value.
+pub fn lfu_initial(unix_ms: i64) -> u32 {
+    (lfu_minutes(unix_ms) << 8) | u32::from(LFU_INIT_VAL)
+}
+
+/// LFU counter (low 8 bits).
+pub fn lfu_counter(lru: u32) -> u8 {
+    (lru & 0xff) as u8
+}
+
+/// Decay the counter by elapsed periods and increment it logarithmically (`updateLFU`).
+/// `r` is a uniform draw in [0, 1) from the seeded PRNG.
+pub fn lfu_touch(lru: u32, unix_ms: i64, log_factor: u32, decay_minutes: u32, r: f64) -> u32 {
+    let now = lfu_minutes(unix_ms);
+    let last = lru >> 8;
+    let elapsed = if now >= last { now - last } else { 65535 - last + now };
+    let mut counter = u32::from(lfu_counter(lru));
+    if decay_minutes > 0 {
+        let periods = elapsed / decay_minutes;
+        counter = counter.saturating_sub(periods);
+    }
+    if counter < 255 {
+        let base = counter.saturating_sub(u32::from(LFU_INIT_VAL)) as f64;
+        let p = 1.0 / (base * f64::from(log_factor) + 1.0);
+        if r < p {
+            counter += 1;
+        }
+    }
+    (now << 8) | counter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_chooses_int_embstr_raw_like_redis() {
+        assert_eq!(Str::from_bytes(b"12345").encoding_name(), "int");
+        assert_eq!(Str::from_bytes(b"007").encoding_name(), "embstr");
+        assert_eq!(Str::from_bytes(&[b'a'; 44]).encoding_name(), "embstr");
+        assert_eq!(Str::from_bytes(&[b'a'; 45]).encoding_name(), "raw");
+        assert_eq!(Str::from_bytes(b"-9223372036854775808").as_int(), Some(i64::MIN));
+    }
+
+    #[test]
+    fn int_length_counts_sign_and_digits() {
+        assert_eq!(Str::Int(0).len(), 1);
+        assert_eq!(Str::Int(-10).len(), 3);
+        assert_eq!(Str::Int(i64::MIN).len(), 20);
+    }
+
+    #[test]
+    fn lfu_counter_saturates_and_decays() {
+        let mut lru = lfu_initial(0);
+        for _ in 0..10_000 {
+            lru = lfu_touch(lru, 0, 0, 1, 0.0);
+        }
+        assert_eq!(lfu_counter(lru), 255);
+        let later = lfu_touch(lru, 10 * 60_000, 10, 1, 0.99);
+        assert_eq!(lfu_counter(later), 245);
+    }
+}

@@ -1,0 +1,180 @@
+//! The server as a state machine (DESIGN §3). The same `Server` value runs under the production
+//! event loop (`net`) and under the simulator; both call only these entry points:
+//!
+//! 1. [`Server::connect`] / [`Server::feed`] / [`Server::disconnect`]: bytes in; `feed` parses
+//!    and executes every complete command, buffering replies in the client;
+//! 2. [`Server::before_sleep`]: fast active-expire cycle, then (with AOF) the flush of `aof_buf`;
+//!    only after it returns may the driver send reply bytes (the write barrier);
+//! 3. [`Server::cron`]: called by the driver every `1000/hz` ms of the `Clock`.
+//!
+//! Nothing here does I/O except through `Env`.
+
+pub mod client;
+pub mod cron;
+pub mod log;
+pub mod process;
+pub mod persist;
+pub mod reply;
+
+use std::collections::BTreeMap;
+
+use crate::commands::CommandTable;
+use crate::config::Config;
+use crate::env::{Env, Rng};
+use crate::expire::ActiveExpire;
+use crate::keyspace::{ClientId, Keyspace, LruMode};
+use client::Client;
+use log::Log;
+
+/// Server-wide counters for INFO stats.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub total_connections: u64,
+    pub rejected_connections: u64,
+    pub total_commands: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub cron_loops: u64,
+}
+
+pub struct Server {
+    pub env: Env,
+    pub config: Config,
+    pub ks: Keyspace,
+    pub clients: BTreeMap<ClientId, Client>,
+    pub commands: CommandTable,
+    pub stats: Stats,
+    pub log: Log,
+    pub active_expire: ActiveExpire,
+    pub start_unix_ms: i64,
+    pub start_mono_us: u64,
+    /// Set by SHUTDOWN; the driver exits after the final before_sleep.
+    pub shutdown: bool,
+    /// Set by DEBUG SLEEP in simulation-free drivers: microseconds to block.
+    pub run_id: String,
+    next_client_id: ClientId,
+    last_cron_us: u64,
+}
+
+impl Server {
+    pub fn new(env: Env, config: Config) -> Server {
+        let mut rng = Rng::new(env.seed);
+        let run_id = (0..40).map(|_| char::from(b"0123456789abcdef"[rng.below(16) as usize])).collect();
+        let mut ks = Keyspace::new(config.databases, rng.fork_stream());
+        ks.now_ms = env.clock.unix_ms();
+        let start_mono_us = env.clock.monotonic_us();
+        let mut server = Server {
+            start_unix_ms: ks.now_ms,
+            start_mono_us,
+            ks,
+            config,
+            clients: BTreeMap::new(),
+            commands: CommandTable::new(),
+            stats: Stats::default(),
+            log: Log::default(),
+            active_expire: ActiveExpire::default(),
+            shutdown: false,
+            run_id,
+            next_client_id: 1,
+            last_cron_us: start_mono_us,
+            env,
+        };
+        server.apply_config();
+        server
+    }
+
+    /// Re-derive state that depends on the configuration (after CONFIG SET).
+    pub fn apply_config(&mut self) {
+        self.ks.lru_mode = if self.config.lfu_mode() {
+            LruMode::Lfu { log_factor: self.config.lfu_log_factor, decay_minutes: self.config.lfu_decay_time }
+        } else {
+            LruMode::Lru
+        };
+    }
+
+    /// A new connection; returns its id. `trusted` connections (loopback) skip protected mode.
+    pub fn connect(&mut self, addr: String, laddr: String) -> ClientId {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        let now = self.env.clock.unix_ms();
+        let authenticated = self.config.requirepass.is_none();
+        let mut client = Client::new(id, addr, laddr, now, authenticated);
+        if self.clients.len() as u64 >= self.config.maxclients {
+            client.add_error("ERR max number of clients reached");
+            client.close_after_reply = true;
+            self.stats.rejected_connections += 1;
+        }
+        self.stats.total_connections += 1;
+        self.clients.insert(id, client);
+        id
+    }
+
+    /// Forget a client (connection closed): its WATCHes and MULTI state go with it.
+    pub fn disconnect(&mut self, id: ClientId) {
+        if let Some(mut c) = self.clients.remove(&id) {
+            self.unwatch_all(&mut c);
+        }
+    }
+
+    /// Bytes received from a client: parse and execute every complete command.
+    pub fn feed(&mut self, id: ClientId, bytes: &[u8]) {
+        let Some(mut c) = self.clients.remove(&id) else { return };
+        self.stats.net_input_bytes += bytes.len() as u64;
+        c.feed(bytes);
+        c.last_interaction_ms = self.env.clock.unix_ms();
+        self.process_input(&mut c);
+        self.clients.insert(id, c);
+    }
+
+    /// Bytes a client may be sent now (call after `before_sleep`).
+    pub fn pending_output(&self, id: ClientId) -> Option<&[u8]> {
+        self.clients.get(&id).map(|c| c.pending_reply())
+    }
+
+    /// The driver sent `n` bytes of a client's pending output.
+    pub fn output_sent(&mut self, id: ClientId, n: usize) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.consume_reply(n);
+            self.stats.net_output_bytes += n as u64;
+        }
+    }
+
+    /// Should the driver close this client once its output is flushed (or at once)?
+    pub fn wants_close(&self, id: ClientId) -> bool {
+        self.clients.get(&id).is_none_or(|c| c.close_asap || (c.close_after_reply && c.pending_reply().is_empty()))
+    }
+
+    /// Before the driver sleeps: fast expire cycle; (with AOF) flush. Replies may be released
+    /// only after this returns.
+    pub fn before_sleep(&mut self) {
+        self.ks.now_ms = self.env.clock.unix_ms();
+        let now_us = self.env.clock.monotonic_us();
+        crate::expire::fast_cycle(self, now_us);
+        self.drain_effects();
+    }
+
+    /// Run cron if its period has elapsed; returns microseconds until the next run is due.
+    pub fn maybe_cron(&mut self) -> u64 {
+        let period_us = 1_000_000 / u64::from(self.config.hz.max(1));
+        let now = self.env.clock.monotonic_us();
+        if now.saturating_sub(self.last_cron_us) >= period_us {
+            self.last_cron_us = now;
+            self.cron();
+            return period_us;
+        }
+        period_us - (now - self.last_cron_us)
+    }
+
+    /// Effects of executed commands: appended to the AOF buffer once AOF exists; dropped now.
+    pub fn drain_effects(&mut self) {
+        self.ks.effects.clear();
+    }
+
+    pub fn uptime_s(&self) -> u64 {
+        (self.env.clock.monotonic_us() - self.start_mono_us) / 1_000_000
+    }
+
+    pub fn client_ids(&self) -> Vec<ClientId> {
+        self.clients.keys().copied().collect()
+    }
+}
