@@ -53,7 +53,7 @@ impl SimEnv {
             SimBackground::new(clock.clone(), trace.clone(), s.latency, latency).with_fs(fs.clone());
         SimEnv {
             seed,
-            forker: SimForker::new(trace.clone()),
+            forker: SimForker::new(trace.clone()).with_fs(fs.clone()),
             memory: SimMemory::default(),
             workload: s.workload,
             power_loss_rng: s.power_loss,

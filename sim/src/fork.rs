@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use keel::env::{ChildExit, ChildJob, Forker, Pid, Step};
 
+use crate::fs::SimFs;
 use crate::trace::Trace;
 
 /// SIGUSR1, the signal Redis kills its children with.
@@ -69,6 +70,7 @@ struct ForkState {
 pub struct SimForker {
     state: Arc<Mutex<ForkState>>,
     trace: Trace,
+    fs: Option<SimFs>,
 }
 
 fn exit_of(result: Result<(), String>) -> ChildExit {
@@ -81,7 +83,22 @@ fn exit_of(result: Result<(), String>) -> ChildExit {
 impl SimForker {
     pub fn new(trace: Trace) -> SimForker {
         let state = ForkState { next_pid: FIRST_PID, ..ForkState::default() };
-        SimForker { state: Arc::new(Mutex::new(state)), trace }
+        SimForker { state: Arc::new(Mutex::new(state)), trace, fs: None }
+    }
+
+    /// Run child steps inside `fs.as_child(pid, ..)`, so files a child opens survive a crash
+    /// of the server process (needed for `OrphanPolicy::KeepRunning`).
+    pub fn with_fs(mut self, fs: SimFs) -> SimForker {
+        self.fs = Some(fs);
+        self
+    }
+
+    fn run_step(&self, child: &mut Child) -> Step {
+        child.steps += 1;
+        match &self.fs {
+            Some(fs) => fs.as_child(child.pid, || child.job.step()),
+            None => child.job.step(),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, ForkState> {
@@ -110,8 +127,7 @@ impl SimForker {
     /// other seam (its writes go through SimFs).
     pub fn step_child(&self) -> ChildProgress {
         let Some(mut child) = self.lock().child.take() else { return ChildProgress::NoChild };
-        let step = child.job.step();
-        child.steps += 1;
+        let step = self.run_step(&mut child);
         let pid = child.pid;
         match step {
             Step::Continue => {
@@ -170,8 +186,7 @@ impl SimForker {
     /// Run one step of the oldest orphan; its exit goes nowhere.
     pub fn step_orphan(&self) -> ChildProgress {
         let Some(mut child) = self.lock().orphans.pop_front() else { return ChildProgress::NoChild };
-        let step = child.job.step();
-        child.steps += 1;
+        let step = self.run_step(&mut child);
         match step {
             Step::Continue => {
                 self.trace.record(format_args!("fork.orphan_step pid={} n={}", child.pid, child.steps));

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use keel::env::{write_all, ChildExit, ChildJob, FileRef, Forker, Fs, OpenOptions, Step};
+use keel::env::{write_all, ChildExit, ChildJob, File, FileRef, Forker, Fs, OpenOptions, Step};
 use keel_sim::{ChildProgress, FaultConfig, OrphanPolicy, SimForker, SimFs, Trace};
 
 /// Writes `chunks` chunks of 100 bytes to a temp file, one per step, then renames it.
@@ -43,7 +43,8 @@ fn setup() -> (SimFs, SimForker) {
     let trace = Trace::default();
     let fs = SimFs::from_seed(2, FaultConfig::default());
     fs.create_dir_all(Path::new("/d")).unwrap();
-    (fs, SimForker::new(trace))
+    let forker = SimForker::new(trace).with_fs(fs.clone());
+    (fs, forker)
 }
 
 fn writer(fs: &SimFs, chunks: u32) -> Box<TempWriter> {
@@ -111,7 +112,10 @@ fn orphan_keeps_writing_after_the_parent_crashed() {
     let (fs, forker) = setup();
     let pid = forker.fork(writer(&fs, 4)).unwrap();
     forker.step_child();
+    let server_file = fs.open(Path::new("/d/appendonly.aof"), OpenOptions::APPEND).unwrap();
+    fs.process_crash();
     forker.parent_crashed(OrphanPolicy::KeepRunning);
+    assert!(server_file.write(b"x").is_err(), "the server's handles die with it");
     assert!(!forker.has_child());
     assert_eq!(forker.orphans(), 1);
     assert_eq!(forker.step_orphan(), ChildProgress::Running);

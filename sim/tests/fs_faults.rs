@@ -309,6 +309,22 @@ fn random_fault_rates_inject_faults_of_the_enabled_kinds_only() {
 }
 
 #[test]
+fn switching_one_fault_kind_off_does_not_change_another_kinds_decisions() {
+    let outcomes = |short_write: f64| {
+        let fs = fs_with(FaultConfig { eio_write: 0.3, short_write, ..FaultConfig::default() });
+        let f = fs.open(&path("aof"), OpenOptions::APPEND).unwrap();
+        (0..100).map(|_| f.write(b"abcdef").is_err()).collect::<Vec<bool>>()
+    };
+    assert_eq!(outcomes(0.0), outcomes(0.9));
+}
+
+#[test]
+fn opening_a_directory_as_a_file_fails() {
+    let fs = fs_with(FaultConfig::default());
+    assert!(fs.open(Path::new(DIR), OpenOptions::APPEND).is_err());
+}
+
+#[test]
 fn slow_fsync_keeps_background_job_pending() {
     let config = FaultConfig { fsync_latency_us: (500_000, 2_000_000), ..FaultConfig::default() };
     let sim = SimEnv::new(3, config);

@@ -1,7 +1,7 @@
 //! Crashes of a [`SimFs`]: process crash (`kill -9`) and power loss.
 //!
 //! **Process crash**: the kernel survives, so the page cache, the pending (non-durable) data
-//! and directory changes all survive unchanged; only open handles die.
+//! and directory changes all survive unchanged; only the server's open handles die.
 //!
 //! **Power loss**: a [`PowerLossPlan`] decides, for every pending operation, what reached the
 //! disk. Pending data operations are visited inode by inode (ascending inode number), each
@@ -179,12 +179,14 @@ fn replay(st: &mut FsState, ino: Ino, pending: &[DataOp], plan: &mut dyn PowerLo
 }
 
 impl SimFs {
-    /// The process dies (`kill -9`): open handles die; page cache and pending changes survive.
+    /// The server process dies (`kill -9`): the handles it opened die; page cache, pending
+    /// changes and handles of forked children survive. No inode is freed here (an orphan may
+    /// still hold an unlinked one); the next power loss collects them.
     pub fn process_crash(&self) {
         let mut st = self.lock();
-        st.epoch += 1;
+        st.server_epoch += 1;
+        st.current_owner = super::state::SERVER;
         st.count(FaultKind::ProcessCrash);
-        st.collect_garbage();
     }
 
     /// The machine loses power; pending writes survive per the config's rates, drawn from `rng`

@@ -2,8 +2,8 @@
 //!
 //! A handle names an inode, not a path: after a rename it keeps reading and writing the same
 //! bytes, and after an unlink it keeps working on the now nameless inode. A handle dies when it
-//! is closed or when the process or machine crashes (its epoch is then stale); every later call
-//! fails with EBADF. Fault semantics are specified in `fs/mod.rs`.
+//! is closed, when the machine loses power, or when the process that opened it crashes (see
+//! `state.rs` for the epochs); every later call fails with EBADF. Fault semantics are specified in `fs/mod.rs`.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,13 +12,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use keel::env::File;
 
 use super::faults::{Fault, FaultKind, FsOp, FsyncProfile};
-use super::state::{apply_data, write_at, DataOp, FsState, Ino};
+use super::state::{apply_data, write_at, DataOp, FsState, Ino, SERVER};
 use super::{errno, lock};
 
 pub(crate) struct SimFile {
     pub(crate) state: Arc<Mutex<FsState>>,
     pub(crate) ino: Ino,
     pub(crate) epoch: u64,
+    pub(crate) server_epoch: u64,
+    pub(crate) owner: u32,
     pub(crate) handle: u64,
     pub(crate) closed: AtomicBool,
 }
@@ -29,6 +31,7 @@ impl SimFile {
         let st = lock(&self.state);
         let dead = self.closed.load(Ordering::Relaxed)
             || st.epoch != self.epoch
+            || (self.owner == SERVER && st.server_epoch != self.server_epoch)
             || !st.inodes.contains_key(&self.ino);
         if dead {
             return Err(errno::ebadf());

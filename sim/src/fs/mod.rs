@@ -37,7 +37,8 @@
 //!   `fsync_latency_us`; when a clock is attached ([`SimFs::attach_clock`]) a synchronous call
 //!   advances it by that much. Calls made inside [`SimFs::in_background`] (a background job)
 //!   do not advance the clock: the job's completion time carries the latency instead.
-//! - **Process crash** ([`SimFs::process_crash`]): every open handle dies (EBADF); page cache,
+//! - **Process crash** ([`SimFs::process_crash`]): every handle the server opened dies (EBADF);
+//!   handles a forked child opened (inside [`SimFs::as_child`]) stay usable; page cache,
 //!   pending operations and visible directories survive unchanged — still not durable.
 //! - **Power loss** ([`SimFs::power_loss`], `fs/crash.rs`): every handle dies; each pending
 //!   write survives whole, not at all, or torn (a sector-aligned prefix), independently of the
@@ -163,6 +164,15 @@ impl SimFs {
         out
     }
 
+    /// Run `f` as the forked child `pid`: files it opens belong to the child and survive a
+    /// crash of the server process ([`SimFs::process_crash`]).
+    pub fn as_child<T>(&self, pid: u32, f: impl FnOnce() -> T) -> T {
+        let previous = std::mem::replace(&mut self.lock().current_owner, pid);
+        let out = f();
+        self.lock().current_owner = previous;
+        out
+    }
+
     /// The durable bytes of the file `path` names durably, if any.
     pub fn durable_contents(&self, path: &Path) -> Option<Vec<u8>> {
         let st = self.lock();
@@ -197,6 +207,9 @@ impl SimFs {
 
     fn open_ino(st: &mut FsState, path: &Path, opts: OpenOptions) -> io::Result<u64> {
         let (dir, name) = split(path)?;
+        if st.dirs.contains_key(&norm_dir(path)) {
+            return Err(io::Error::from_raw_os_error(21)); // EISDIR
+        }
         let existing = st.dir(&dir)?.visible.get(&name).copied();
         match existing {
             Some(_) if opts.create_new => Err(io::Error::new(
@@ -237,9 +250,15 @@ impl Fs for SimFs {
         let handle = st.next_handle;
         st.next_handle += 1;
         st.trace.record(format_args!("fs.open {} {opts:?} -> h{handle} ino={ino}", path.display()));
-        let epoch = st.epoch;
-        let state = Arc::clone(&self.state);
-        Ok(Arc::new(SimFile { state, ino, epoch, handle, closed: AtomicBool::new(false) }))
+        Ok(Arc::new(SimFile {
+            state: Arc::clone(&self.state),
+            ino,
+            epoch: st.epoch,
+            server_epoch: st.server_epoch,
+            owner: st.current_owner,
+            handle,
+            closed: AtomicBool::new(false),
+        }))
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {

@@ -10,7 +10,11 @@
 //!   `durable`. `meta_pending` holds, in order, every directory change not yet made durable by
 //!   an `fsync_dir`; applying all of it to the durable maps yields the visible maps.
 //! - Directories themselves are created durably and never removed.
-//! - `epoch` changes at every crash; a handle from an older epoch is dead.
+//! - `epoch` changes at every power loss and `server_epoch` at every process crash. A handle
+//!   remembers both and its owner: a handle from an older `epoch` is dead; a handle the server
+//!   opened (owner [`SERVER`]) from an older `server_epoch` is dead; a handle a forked child
+//!   opened (owner = its pid) survives a crash of the server process, so an orphan can keep
+//!   writing its temp file.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -22,6 +26,8 @@ use crate::trace::Trace;
 
 pub(crate) type Ino = u64;
 pub(crate) const SECTOR: u64 = 512;
+/// Owner id of handles the server process opened.
+pub(crate) const SERVER: u32 = 0;
 
 /// A data change to a file, recorded while it is not yet durable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +74,9 @@ pub(crate) struct FsState {
     pub meta_pending: Vec<MetaOp>,
     pub next_ino: Ino,
     pub epoch: u64,
+    pub server_epoch: u64,
+    /// Who opens files now: [`SERVER`] or the pid of the child whose step is running.
+    pub current_owner: u32,
     pub next_handle: u64,
     pub config: FaultConfig,
     pub dice: FaultDice,
@@ -130,6 +139,8 @@ impl FsState {
             meta_pending: Vec::new(),
             next_ino: 1,
             epoch: 0,
+            server_epoch: 0,
+            current_owner: SERVER,
             next_handle: 1,
             config,
             dice,
