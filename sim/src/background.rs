@@ -132,7 +132,7 @@ impl SimBackground {
             .queues
             .iter()
             .filter_map(|(k, q)| q.front().map(|j| (j.due_us, j.seq, *k)))
-            .filter(|(due, _, _)| now_us.map_or(true, |now| *due <= now))
+            .filter(|(due, _, _)| now_us.is_none_or(|now| *due <= now))
             .min()?
             .2;
         st.queues.get_mut(&kind).and_then(VecDeque::pop_front)

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use keel::env::{write_all, ChildExit, ChildJob, File, FileRef, Forker, Fs, OpenOptions, Step};
+use keel::env::{write_all, ChildExit, ChildJob, FileRef, Forker, Fs, OpenOptions, Step};
 use keel_sim::{ChildProgress, FaultConfig, OrphanPolicy, SimForker, SimFs, Trace};
 
 /// Writes `chunks` chunks of 100 bytes to a temp file, one per step, then renames it.

@@ -329,7 +329,7 @@ impl Fs for SimFs {
         for c in key.components() {
             prefix.push(c);
             let k = norm_dir(&prefix);
-            if st.dirs.get(&k).is_none() && st.lookup(&k).is_ok() {
+            if !st.dirs.contains_key(&k) && st.lookup(&k).is_ok() {
                 return Err(io::Error::new(io::ErrorKind::AlreadyExists, "a file has that name"));
             }
             st.dirs.entry(k).or_default();
