@@ -319,6 +319,17 @@ fn switching_one_fault_kind_off_does_not_change_another_kinds_decisions() {
 }
 
 #[test]
+fn switching_eio_on_does_not_change_which_writes_are_short() {
+    let short_lengths = |eio_write: f64| {
+        let fs = fs_with(FaultConfig { eio_write, short_write: 0.5, ..FaultConfig::default() });
+        let f = fs.open(&path("aof"), OpenOptions::APPEND).unwrap();
+        (0..100).map(|_| f.write(b"abcdef").map_or(true, |n| n < 6)).collect::<Vec<bool>>()
+    };
+    let (without, with) = (short_lengths(0.0), short_lengths(0.3));
+    assert!(without.iter().zip(&with).all(|(&short, &failed_or_short)| !short || failed_or_short));
+}
+
+#[test]
 fn opening_a_directory_as_a_file_fails() {
     let fs = fs_with(FaultConfig::default());
     assert!(fs.open(Path::new(DIR), OpenOptions::APPEND).is_err());

@@ -175,8 +175,18 @@ impl FaultDice {
             return self.forced.remove(i).map(|(_, f)| f);
         }
         match op {
-            FsOp::Write if self.eio_write.chance(config.eio_write) => Some(Fault::Eio),
-            FsOp::Write if self.short_write.chance(config.short_write) => Some(Fault::ShortWrite),
+            FsOp::Write => {
+                // Draw both, so whether one kind fires never shifts the other kind's stream.
+                let eio = self.eio_write.chance(config.eio_write);
+                let short = self.short_write.chance(config.short_write);
+                if eio {
+                    Some(Fault::Eio)
+                } else if short {
+                    Some(Fault::ShortWrite)
+                } else {
+                    None
+                }
+            }
             FsOp::Fsync if self.eio_fsync.chance(config.eio_fsync) => Some(Fault::Eio),
             FsOp::Close if self.eio_close.chance(config.eio_close) => Some(Fault::Eio),
             _ => None,

@@ -117,6 +117,8 @@ impl File for SimFile {
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(inode.cache.len());
         let n = buf.len().min(inode.cache.len() - start);
         buf[..n].copy_from_slice(&inode.cache[start..start + n]);
+        let (h, ino) = (self.handle, self.ino);
+        st.trace.record(format_args!("fs.read h{h} ino={ino} off={offset} len={} -> {n}", buf.len()));
         Ok(n)
     }
 

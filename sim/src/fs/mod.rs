@@ -302,6 +302,7 @@ impl Fs for SimFs {
                 }
             }
         }
+        st.trace.record(format_args!("fs.list {} -> {}", key.display(), names.len()));
         Ok(names.into_iter().collect())
     }
 
