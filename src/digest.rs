@@ -19,7 +19,7 @@
 //! DIGEST-VALUE starts from 20 zero bytes; a missing key prints 40 zeros. The dataset digest
 //! (Redis's `computeDatasetDigest`): `final = 0`; for each non-empty db in id order,
 //! `mix(final, be32(db))`, then for each key `k = mix(0, key)`, apply the value digest to `k`,
-//! and `xor(final, k)`. An empty dataset is 40 zeros.
+//! and `xor(final, k)` (which xors in `SHA1(k)`, not `k`). An empty dataset is 40 zeros.
 //!
 //! Example (observed on redis-server 7.0.15): after `SET foo bar` in db 0, DEBUG DIGEST-VALUE
 //! foo is `68467c70ae30376e7ce005bcc8827f5ba7fd67dc` and DEBUG DIGEST is
@@ -178,9 +178,7 @@ impl DatasetDigest {
         if expire_ms.is_some() {
             mix_expire(&mut d);
         }
-        for (a, b) in self.final_digest.iter_mut().zip(d) {
-            *a ^= b;
-        }
+        xor(&mut self.final_digest, &d);
     }
 
     pub fn finish(self) -> [u8; 20] {
