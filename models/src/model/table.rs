@@ -1,0 +1,139 @@
+//! The command table: name, arity (Redis convention: `n` exact, `-n` at least n, counting the
+//! name), whether the command may write, whether it runs immediately inside MULTI, and the
+//! function that executes it. Also the rejection replies `processCommand` gives before running
+//! anything (unknown command, wrong arity); inside MULTI those flag the transaction.
+
+use super::reply::Reply;
+use super::{expire, keys, server, strings, txn, types, Ctx, Model};
+
+pub(super) type Run = fn(&mut Model, &mut Ctx, &[Vec<u8>]) -> Reply;
+
+pub(super) struct Spec {
+    pub name: &'static str,
+    pub arity: i32,
+    pub write: bool,
+    pub runs_inside_multi: bool,
+    pub run: Run,
+}
+
+const fn cmd(name: &'static str, arity: i32, write: bool, run: Run) -> Spec {
+    Spec { name, arity, write, runs_inside_multi: false, run }
+}
+
+const fn ctl(name: &'static str, arity: i32, run: Run) -> Spec {
+    Spec { name, arity, write: false, runs_inside_multi: true, run }
+}
+
+static TABLE: &[Spec] = &[
+    cmd("get", 2, false, strings::get),
+    cmd("set", -3, true, strings::set),
+    cmd("setnx", 3, true, strings::setnx),
+    cmd("setex", 4, true, strings::setex),
+    cmd("psetex", 4, true, strings::psetex),
+    cmd("getset", 3, true, strings::getset),
+    cmd("getdel", 2, true, strings::getdel),
+    cmd("getex", -2, true, strings::getex),
+    cmd("mget", -2, false, strings::mget),
+    cmd("mset", -3, true, strings::mset),
+    cmd("msetnx", -3, true, strings::msetnx),
+    cmd("incr", 2, true, strings::incr),
+    cmd("decr", 2, true, strings::decr),
+    cmd("incrby", 3, true, strings::incrby),
+    cmd("decrby", 3, true, strings::decrby),
+    cmd("incrbyfloat", 3, true, strings::incrbyfloat),
+    cmd("append", 3, true, strings::append),
+    cmd("strlen", 2, false, strings::strlen),
+    cmd("getrange", 4, false, strings::getrange),
+    cmd("setrange", 4, true, strings::setrange),
+    cmd("del", -2, true, keys::del),
+    cmd("unlink", -2, true, keys::del),
+    cmd("exists", -2, false, keys::exists),
+    cmd("type", 2, false, keys::type_),
+    cmd("expire", -3, true, expire::expire),
+    cmd("pexpire", -3, true, expire::pexpire),
+    cmd("expireat", -3, true, expire::expireat),
+    cmd("pexpireat", -3, true, expire::pexpireat),
+    cmd("ttl", 2, false, expire::ttl),
+    cmd("pttl", 2, false, expire::pttl),
+    cmd("expiretime", 2, false, expire::expiretime),
+    cmd("pexpiretime", 2, false, expire::pexpiretime),
+    cmd("persist", 2, true, expire::persist),
+    cmd("rename", 3, true, keys::rename),
+    cmd("renamenx", 3, true, keys::renamenx),
+    cmd("copy", -3, true, keys::copy),
+    cmd("move", 3, true, keys::move_),
+    cmd("touch", -2, false, keys::touch),
+    cmd("keys", 2, false, keys::keys),
+    cmd("scan", -2, false, keys::scan),
+    cmd("randomkey", 1, false, keys::randomkey),
+    cmd("dbsize", 1, false, server::dbsize),
+    cmd("select", 2, false, server::select),
+    cmd("swapdb", 3, true, server::swapdb),
+    cmd("flushdb", -1, true, server::flushdb),
+    cmd("flushall", -1, true, server::flushall),
+    cmd("ping", -1, false, server::ping),
+    cmd("echo", 2, false, server::echo),
+    cmd("unwatch", 1, false, txn::unwatch),
+    Spec { name: "exec", arity: 1, write: true, runs_inside_multi: true, run: txn::exec },
+    ctl("multi", 1, txn::multi),
+    ctl("discard", 1, txn::discard),
+    ctl("watch", -2, txn::watch),
+    cmd("lpush", -3, true, types::lpush),
+    cmd("rpush", -3, true, types::rpush),
+    cmd("llen", 2, false, types::llen),
+    cmd("lrange", 4, false, types::lrange),
+    cmd("sadd", -3, true, types::sadd),
+    cmd("scard", 2, false, types::scard),
+    cmd("sismember", 3, false, types::sismember),
+    cmd("hset", -4, true, types::hset),
+    cmd("hget", 3, false, types::hget),
+    cmd("hlen", 2, false, types::hlen),
+];
+
+/// Find a command by name, case-insensitively.
+pub(super) fn lookup(name: &[u8]) -> Option<&'static Spec> {
+    TABLE.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// The lowercase table name of a command, if known.
+pub(super) fn name_of(argv: &[Vec<u8>]) -> Option<&'static str> {
+    argv.first().and_then(|n| lookup(n)).map(|s| s.name)
+}
+
+/// `processCommand`'s checks before running: known command, right arity.
+pub(super) fn check(argv: &[Vec<u8>]) -> Result<&'static Spec, Reply> {
+    let Some(name) = argv.first() else {
+        return Err(Reply::err("ERR empty command"));
+    };
+    let Some(spec) = lookup(name) else {
+        return Err(unknown_command(argv));
+    };
+    let argc = argv.len() as i32;
+    if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
+        return Err(arity_error(spec.name));
+    }
+    Ok(spec)
+}
+
+/// `ERR wrong number of arguments for 'get' command`.
+pub(super) fn arity_error(name: &str) -> Reply {
+    Reply::Error(format!("ERR wrong number of arguments for '{name}' command"))
+}
+
+/// Redis 7.0: `unknown command '%.128s', with args beginning with: ` then `'%.*s' ` per
+/// argument while the list is shorter than 128 bytes; newlines become spaces.
+fn unknown_command(argv: &[Vec<u8>]) -> Reply {
+    let name = String::from_utf8_lossy(&argv[0]);
+    let name: String = name.chars().take(128).collect();
+    let mut args = String::new();
+    for arg in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let text = String::from_utf8_lossy(&arg[..arg.len().min(room)]).into_owned();
+        args.push_str(&format!("'{text}' "));
+    }
+    let text = format!("ERR unknown command '{name}', with args beginning with: {args}");
+    Reply::Error(text.replace(['\r', '\n'], " "))
+}
