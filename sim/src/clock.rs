@@ -72,6 +72,11 @@ impl Clock for SimClock {
     fn monotonic_us(&self) -> u64 {
         self.with(|t| t.monotonic_us)
     }
+
+    /// A simulated sleep (DEBUG SLEEP) is time passing: both clocks advance by `us`.
+    fn sleep_us(&self, us: u64) {
+        self.advance_us(us);
+    }
 }
 
 #[cfg(test)]
@@ -86,8 +91,10 @@ mod tests {
         other.advance_us(1_500);
         assert_eq!(clock.monotonic_us(), 1_500);
         assert_eq!(clock.unix_ms(), 1_001);
+        keel::env::Clock::sleep_us(&clock, 500);
+        assert_eq!(other.monotonic_us(), 2_000);
         clock.set_unix_ms(5);
         assert_eq!(other.unix_ms(), 5);
-        assert_eq!(other.monotonic_us(), 1_500);
+        assert_eq!(other.monotonic_us(), 2_000);
     }
 }
