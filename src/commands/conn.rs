@@ -200,6 +200,8 @@ fn client_kill(s: &mut Server, c: &mut Client, a: &Argv) {
         return match s.clients.values_mut().find(|o| o.addr.as_bytes() == addr) {
             Some(o) => {
                 o.close_asap = true;
+                let id = o.id;
+                s.close_requests.push(id);
                 c.add_ok()
             }
             None => c.add_error("ERR No such client"),
@@ -236,6 +238,7 @@ fn client_kill(s: &mut Server, c: &mut Client, a: &Argv) {
     let mut killed = 0;
     for o in s.clients.values_mut().filter(|o| matches(o)) {
         o.close_asap = true;
+        s.close_requests.push(o.id);
         killed += 1;
     }
     if !skipme && matches(c) {

@@ -22,6 +22,7 @@ pub mod os_background;
 pub mod os_clock;
 pub mod os_fork;
 pub mod os_fs;
+pub mod os_net;
 pub mod rng;
 
 use std::any::Any;

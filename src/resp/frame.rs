@@ -69,13 +69,16 @@ impl Frame {
         Frame::Bulk(bytes.as_ref().to_vec())
     }
 
-    /// Structural equality in which doubles compare by bits, so NaN equals NaN.
+    /// Structural equality in which doubles compare by bits, except that every NaN equals
+    /// every NaN (`-nan` and `nan` both write as `nan`).
     pub fn same(&self, other: &Frame) -> bool {
         let all = |a: &[Frame], b: &[Frame]| {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
         };
         match (self, other) {
-            (Frame::Double(a), Frame::Double(b)) => a.to_bits() == b.to_bits(),
+            (Frame::Double(a), Frame::Double(b)) => {
+                (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
+            }
             (Frame::Array(a), Frame::Array(b))
             | (Frame::Set(a), Frame::Set(b))
             | (Frame::Push(a), Frame::Push(b)) => all(a, b),

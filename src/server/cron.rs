@@ -41,8 +41,9 @@ impl Server {
         let now = self.env.clock.unix_ms();
         let limit_ms = self.config.timeout_s as i64 * 1000;
         for c in self.clients.values_mut() {
-            if now - c.last_interaction_ms > limit_ms {
+            if now - c.last_interaction_ms > limit_ms && c.multi.is_none() {
                 c.close_asap = true;
+                self.close_requests.push(c.id);
             }
         }
     }

@@ -52,6 +52,9 @@ pub struct Server {
     pub shutdown: bool,
     /// Set by DEBUG SLEEP in simulation-free drivers: microseconds to block.
     pub run_id: String,
+    /// Clients other than the current one marked for closing (CLIENT KILL, timeout); the
+    /// driver collects them with `take_close_requests`.
+    pub close_requests: Vec<ClientId>,
     next_client_id: ClientId,
     last_cron_us: u64,
 }
@@ -75,6 +78,7 @@ impl Server {
             active_expire: ActiveExpire::default(),
             shutdown: false,
             run_id,
+            close_requests: Vec::new(),
             next_client_id: 1,
             last_cron_us: start_mono_us,
             env,
@@ -170,6 +174,26 @@ impl Server {
         self.ks.effects.clear();
     }
 
+    /// Clients marked for closing since the last call.
+    pub fn take_close_requests(&mut self) -> Vec<ClientId> {
+        std::mem::take(&mut self.close_requests)
+    }
+
+    /// Protected mode: refuse a non-loopback client with Redis's DENIED text.
+    pub fn deny_protected(&mut self, id: ClientId) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.add_error(PROTECTED_MODE_DENIED);
+            c.close_after_reply = true;
+        }
+    }
+
+    /// SIGTERM/SIGINT: shut down as SHUTDOWN would (saving when configured).
+    pub fn shutdown_from_signal(&mut self) -> Result<(), String> {
+        self.prepare_shutdown(false, false)?;
+        self.shutdown = true;
+        Ok(())
+    }
+
     pub fn uptime_s(&self) -> u64 {
         (self.env.clock.monotonic_us() - self.start_mono_us) / 1_000_000
     }
@@ -178,3 +202,5 @@ impl Server {
         self.clients.keys().copied().collect()
     }
 }
+
+const PROTECTED_MODE_DENIED: &str = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";

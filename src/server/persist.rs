@@ -15,6 +15,9 @@ impl Server {
         ]
     }
 
+    /// Start-up: load the dataset from disk (AOF or RDB) and clean up leftovers.
+    pub fn startup(&mut self) {}
+
     /// Periodic persistence work from cron (save points, child reaping, auto rewrite).
     pub(crate) fn persistence_cron(&mut self) {}
 

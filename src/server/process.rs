@@ -142,17 +142,17 @@ impl Server {
         self.ks.clear_dirty_cas(c.id);
     }
 
-    pub(crate) fn log_verbose(&mut self, msg: &str) {
+    pub fn log_verbose(&mut self, msg: &str) {
         let now = self.env.clock.unix_ms();
         self.log.line(self.env.pid, now, super::log::Level::Verbose, msg);
     }
 
-    pub(crate) fn log_notice(&mut self, msg: &str) {
+    pub fn log_notice(&mut self, msg: &str) {
         let now = self.env.clock.unix_ms();
         self.log.line(self.env.pid, now, super::log::Level::Notice, msg);
     }
 
-    pub(crate) fn log_warning(&mut self, msg: &str) {
+    pub fn log_warning(&mut self, msg: &str) {
         let now = self.env.clock.unix_ms();
         self.log.line(self.env.pid, now, super::log::Level::Warning, msg);
     }

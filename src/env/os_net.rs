@@ -1,0 +1,210 @@
+//! The production driver: a single-threaded `mio` (epoll) event loop around [`Server`], the
+//! counterpart of the simulator's scheduler. Per iteration: run cron when due, wait for events
+//! (at most until the next cron), accept, read and `feed` clients, call `before_sleep` (the
+//! write barrier: replies are sent only after it returns), write replies, close clients.
+//! SIGTERM/SIGINT set a flag that shuts the server down cleanly.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // this file is the OS seam
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+
+use crate::keyspace::ClientId;
+use crate::server::Server;
+
+/// Bytes read from a socket per `read` call.
+const READ_CHUNK: usize = 64 * 1024;
+/// Listener tokens are numbered from here down; client tokens are their ids.
+const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn install_signal_handlers() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+struct Conn {
+    stream: TcpStream,
+    writable_registered: bool,
+}
+
+pub struct EventLoop {
+    poll: Poll,
+    listeners: Vec<(TcpListener, bool)>,
+    conns: BTreeMap<ClientId, Conn>,
+    /// Clients that received input or still have output pending.
+    active: BTreeSet<ClientId>,
+    buf: Vec<u8>,
+}
+
+fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+impl EventLoop {
+    /// Bind every address of `bind` on `port` (a leading `-` makes an address optional).
+    pub fn bind(server: &Server) -> io::Result<EventLoop> {
+        let poll = Poll::new()?;
+        let mut listeners = Vec::new();
+        for (i, addr) in server.config.bind.iter().enumerate() {
+            let (optional, host) = match addr.strip_prefix('-') {
+                Some(h) => (true, h),
+                None => (false, addr.as_str()),
+            };
+            let host = if host == "*" { "0.0.0.0" } else { host };
+            let text = if host.contains(':') { format!("[{host}]:{}", server.config.port) } else { format!("{host}:{}", server.config.port) };
+            let parsed: SocketAddr = text.parse().map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, format!("Invalid bind address '{addr}'")))?;
+            match TcpListener::bind(parsed) {
+                Ok(mut l) => {
+                    poll.registry().register(&mut l, Token(LISTENER_TOKEN_BASE + i), Interest::READABLE)?;
+                    listeners.push((l, parsed.ip().is_loopback()));
+                }
+                Err(_) if optional => {}
+                Err(e) => return Err(io::Error::new(e.kind(), format!("Could not create server TCP listening socket {text}: {e}"))),
+            }
+        }
+        install_signal_handlers();
+        Ok(EventLoop { poll, listeners, conns: BTreeMap::new(), active: BTreeSet::new(), buf: vec![0; READ_CHUNK] })
+    }
+
+    /// Run until SHUTDOWN or a signal.
+    pub fn run(&mut self, server: &mut Server, mut log: impl FnMut(&[String])) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let wait_us = server.maybe_cron();
+            if STOP.load(Ordering::SeqCst) {
+                server.log_warning("Received SIGTERM scheduling shutdown...");
+                let _ = server.shutdown_from_signal();
+                log(&server.log.drain());
+                return Ok(());
+            }
+            self.cron_sweep(server);
+            match self.poll.poll(&mut events, Some(Duration::from_micros(wait_us.max(1)))) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            for ev in events.iter() {
+                let token = ev.token().0;
+                if token >= LISTENER_TOKEN_BASE {
+                    self.accept(server, token - LISTENER_TOKEN_BASE)?;
+                } else {
+                    self.read(server, token as ClientId);
+                    self.active.insert(token as ClientId);
+                }
+            }
+            server.before_sleep();
+            self.flush(server);
+            log(&server.log.drain());
+            if server.shutdown {
+                return Ok(());
+            }
+        }
+    }
+
+    fn accept(&mut self, server: &mut Server, index: usize) -> io::Result<()> {
+        loop {
+            let (listener, _) = &self.listeners[index];
+            let (mut stream, peer) = match listener.accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Ok(()),
+            };
+            let _ = stream.set_nodelay(true);
+            let laddr = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            let id = server.connect(peer.to_string(), laddr);
+            if server.config.protected_mode && server.config.requirepass.is_none() && !is_loopback(&peer) {
+                server.deny_protected(id);
+            }
+            self.poll.registry().register(&mut stream, Token(id as usize), Interest::READABLE)?;
+            self.conns.insert(id, Conn { stream, writable_registered: false });
+            self.active.insert(id);
+        }
+    }
+
+    fn read(&mut self, server: &mut Server, id: ClientId) {
+        let Some(conn) = self.conns.get_mut(&id) else { return };
+        loop {
+            match conn.stream.read(&mut self.buf) {
+                Ok(0) => {
+                    self.close(server, id);
+                    return;
+                }
+                Ok(n) => {
+                    server.feed(id, &self.buf[..n]);
+                    if n < self.buf.len() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.close(server, id);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Write pending replies of active clients; close the ones that asked for it.
+    fn flush(&mut self, server: &mut Server) {
+        let ids: Vec<ClientId> = std::mem::take(&mut self.active).into_iter().collect();
+        for id in ids {
+            let Some(conn) = self.conns.get_mut(&id) else { continue };
+            let mut broken = false;
+            while let Some(out) = server.pending_output(id).filter(|o| !o.is_empty()) {
+                match conn.stream.write(out) {
+                    Ok(n) => server.output_sent(id, n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        broken = true;
+                        break;
+                    }
+                }
+            }
+            if broken || server.wants_close(id) {
+                self.close(server, id);
+                continue;
+            }
+            let pending = server.pending_output(id).is_some_and(|o| !o.is_empty());
+            if pending != conn.writable_registered {
+                let interest = if pending { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+                let _ = self.poll.registry().reregister(&mut conn.stream, Token(id as usize), interest);
+                conn.writable_registered = pending;
+            }
+            if pending {
+                self.active.insert(id);
+            }
+        }
+    }
+
+    /// Pick up clients closed by CLIENT KILL or timeouts.
+    fn cron_sweep(&mut self, server: &mut Server) {
+        for id in server.take_close_requests() {
+            self.active.insert(id);
+        }
+    }
+
+    fn close(&mut self, server: &mut Server, id: ClientId) {
+        if let Some(mut conn) = self.conns.remove(&id) {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+        }
+        server.disconnect(id);
+    }
+}
