@@ -40,7 +40,8 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     /// Start a resize to hold `size` entries (Redis's `dictExpand`): the table becomes the next
     /// power of two `>= size`. Returns false, changing nothing, while rehashing, when `size` is
     /// below the entry count, when the size would not change, or when it is too large. The
-    /// loader calls it to pre-size from an RDB's resize hint.
+    /// loader calls it to pre-size from an RDB's resize hint; the allocation is proportional to
+    /// `size`, so a caller passing an untrusted size caps it first.
     pub fn expand(&mut self, size: usize) -> bool {
         if self.rehash_idx.is_some() || self.ht[0].used > size || size > MAX_SIZE {
             return false;
