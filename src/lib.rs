@@ -17,3 +17,4 @@ pub mod expire;
 pub mod keyspace;
 pub mod object;
 pub mod server;
+pub mod encoding;

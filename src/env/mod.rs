@@ -68,6 +68,7 @@ impl OpenOptions {
 }
 
 /// An open file. Methods take `&self` so a handle can be shared with a background fsync job.
+#[allow(clippy::len_without_is_empty)] // a file's length is an I/O query, not a collection's
 pub trait File: Send + Sync {
     /// Append up to `buf.len()` bytes at the end of the file; returns how many were written
     /// (may be fewer: a short write). `Err` means nothing was written by this call.

@@ -1,0 +1,1 @@
+//! Compact encodings (being written).
