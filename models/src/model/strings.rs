@@ -215,11 +215,8 @@ pub(super) fn msetnx(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() % 2 == 0 {
         return arity_error("msetnx");
     }
-    let mut any = false;
-    for pair in argv[1..].chunks(2) {
-        any |= m.lookup_ctx(ctx, &pair[0]).is_some();
-    }
-    if any {
+    // Redis stops looking at the first existing key, so later expired keys stay in place.
+    if argv[1..].chunks(2).any(|pair| m.lookup_ctx(ctx, &pair[0]).is_some()) {
         return Reply::Int(0);
     }
     for pair in argv[1..].chunks(2) {
