@@ -32,7 +32,9 @@ const PROBE_CLIENT: u64 = 1_000;
 const DEFAULT_SEED: u64 = 0x6b65_656c_2d6d_6f64;
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn name(argv: &[Vec<u8>]) -> String {
@@ -55,9 +57,16 @@ fn model_agrees_with_redis_server_on_seeded_random_workload() {
         println!("SKIP: redis-server not installed");
         return;
     };
-    let seed = std::env::var("KEEL_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SEED);
+    let seed = std::env::var("KEEL_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_SEED);
     let mut conns: Vec<_> = (0..CLIENTS).map(|_| server.connect()).collect();
-    let _ = conns[0].call(&[b"DEBUG".to_vec(), b"SET-ACTIVE-EXPIRE".to_vec(), b"0".to_vec()]);
+    let _ = conns[0].call(&[
+        b"DEBUG".to_vec(),
+        b"SET-ACTIVE-EXPIRE".to_vec(),
+        b"0".to_vec(),
+    ]);
     let mut model = Model::new();
     let paranoid = std::env::var("KEEL_DIFF_PARANOID").is_ok();
     let mut probe = server.connect();
@@ -68,13 +77,22 @@ fn model_agrees_with_redis_server_on_seeded_random_workload() {
         let now = now_ms();
         let (client, argv) = workload.next(now);
         let found = conns[client].call(&argv);
-        let line = format!("step {step} client {client} db {} {:?} -> {found}", model.selected_db(client as u64), printable(&argv));
+        let line = format!(
+            "step {step} client {client} db {} {:?} -> {found}",
+            model.selected_db(client as u64),
+            printable(&argv)
+        );
         if trace.len() == TRACE_LEN {
             trace.pop_front();
         }
         trace.push_back(line);
         let recent = trace.iter().cloned().collect::<Vec<_>>().join("\n  ");
-        let context = || format!("recent steps:\n  {recent}\nseed {seed} step {step} client {client} {:?}", printable(&argv));
+        let context = || {
+            format!(
+                "recent steps:\n  {recent}\nseed {seed} step {step} client {client} {:?}",
+                printable(&argv)
+            )
+        };
         if Model::is_nondeterministic(&argv) {
             if let Err(e) = model.check_and_adopt(client as u64, &argv, now, &found) {
                 panic!("{}: {e}", context());
@@ -101,5 +119,7 @@ fn model_agrees_with_redis_server_on_seeded_random_workload() {
 }
 
 fn printable(argv: &[Vec<u8>]) -> Vec<String> {
-    argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect()
+    argv.iter()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
 }

@@ -38,7 +38,10 @@ impl Model {
     pub(super) fn get_str(&mut self, ctx: &Ctx, key: &[u8]) -> Result<Option<Vec<u8>>, Reply> {
         match self.lookup_ctx(ctx, key) {
             None => Ok(None),
-            Some(Entry { value: Value::Str(s), .. }) => Ok(Some(s.clone())),
+            Some(Entry {
+                value: Value::Str(s),
+                ..
+            }) => Ok(Some(s.clone())),
             Some(_) => Err(wrongtype()),
         }
     }
@@ -47,7 +50,13 @@ impl Model {
     pub(super) fn set_key(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
         let old_ttl = self.dbs[db].get(key).and_then(|e| e.expire_at_ms);
         let expire_at_ms = if keep_ttl { old_ttl } else { None };
-        self.dbs[db].insert(key.to_vec(), Entry { value, expire_at_ms });
+        self.dbs[db].insert(
+            key.to_vec(),
+            Entry {
+                value,
+                expire_at_ms,
+            },
+        );
         self.touch(db, key);
     }
 

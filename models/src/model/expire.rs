@@ -37,13 +37,21 @@ fn parse_flags(args: &[Vec<u8>]) -> Result<Flags, Reply> {
         ));
     }
     if f.gt && f.lt {
-        return Err(Reply::err("ERR GT and LT options at the same time are not compatible"));
+        return Err(Reply::err(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
     }
     Ok(f)
 }
 
 /// Redis `expireGenericCommand`.
-fn expire_generic(m: &mut Model, ctx: &Ctx, argv: &[Vec<u8>], base_ms: i64, seconds: bool) -> Reply {
+fn expire_generic(
+    m: &mut Model,
+    ctx: &Ctx,
+    argv: &[Vec<u8>],
+    base_ms: i64,
+    seconds: bool,
+) -> Reply {
     match expire_inner(m, ctx, argv, base_ms, seconds) {
         Ok(r) | Err(r) => r,
     }
@@ -70,11 +78,13 @@ fn expire_inner(
     }
     when += base_ms;
     let key = &argv[1];
-    let Some(entry) = m.lookup_ctx(ctx, key) else { return Ok(Reply::Int(0)) };
+    let Some(entry) = m.lookup_ctx(ctx, key) else {
+        return Ok(Reply::Int(0));
+    };
     let current = entry.expire_at_ms;
     let refused = (flags.nx && current.is_some())
         || (flags.xx && current.is_none())
-        || (flags.gt && current.map_or(true, |c| when <= c))
+        || (flags.gt && current.is_none_or(|c| when <= c))
         || (flags.lt && current.is_some_and(|c| when >= c));
     if refused {
         return Ok(Reply::Int(0));
@@ -105,8 +115,12 @@ pub(super) fn pexpireat(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply
 
 /// Redis `ttlGenericCommand`: -2 no key, -1 no TTL; seconds are rounded `(ms + 500) / 1000`.
 fn ttl_generic(m: &mut Model, ctx: &Ctx, key: &[u8], in_ms: bool, absolute: bool) -> Reply {
-    let Some(entry) = m.lookup_ctx(ctx, key) else { return Reply::Int(-2) };
-    let Some(when) = entry.expire_at_ms else { return Reply::Int(-1) };
+    let Some(entry) = m.lookup_ctx(ctx, key) else {
+        return Reply::Int(-2);
+    };
+    let Some(when) = entry.expire_at_ms else {
+        return Reply::Int(-1);
+    };
     let ttl = if absolute { when } else { when - ctx.now_ms }.max(0);
     Reply::Int(if in_ms { ttl } else { (ttl + 500) / 1000 })
 }
@@ -128,7 +142,9 @@ pub(super) fn pexpiretime(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Rep
 }
 
 pub(super) fn persist(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let has_ttl = m.lookup_ctx(ctx, &argv[1]).is_some_and(|e| e.expire_at_ms.is_some());
+    let has_ttl = m
+        .lookup_ctx(ctx, &argv[1])
+        .is_some_and(|e| e.expire_at_ms.is_some());
     if has_ttl {
         m.set_expire(ctx.db, &argv[1], None);
     }

@@ -123,7 +123,10 @@ mod tests {
         assert!(!matches(b"h\\*llo", b"hello"));
         assert!(matches(b"a*b*c", b"aXXbYYc"));
         assert!(!matches(b"a*b*c", b"aXXbYY"));
-        assert!(!matches(b"k[", b"k["), "an unterminated class never matches");
+        assert!(
+            !matches(b"k[", b"k["),
+            "an unterminated class never matches"
+        );
         assert!(matches(b"ab*", b"ab"));
     }
 }

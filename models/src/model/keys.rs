@@ -25,7 +25,10 @@ pub(super) fn del(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 
 /// EXISTS counts repeated keys once per mention (`EXISTS k k` is 2).
 pub(super) fn exists(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let n = argv[1..].iter().filter(|k| m.lookup_ctx(ctx, k).is_some()).count();
+    let n = argv[1..]
+        .iter()
+        .filter(|k| m.lookup_ctx(ctx, k).is_some())
+        .count();
     Reply::Int(n as i64)
 }
 
@@ -34,7 +37,9 @@ pub(super) fn touch(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub(super) fn type_(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let name = m.lookup_ctx(ctx, &argv[1]).map_or("none", |e| e.value.type_name());
+    let name = m
+        .lookup_ctx(ctx, &argv[1])
+        .map_or("none", |e| e.value.type_name());
     Reply::Simple(name.to_string())
 }
 
@@ -71,7 +76,10 @@ fn rename_generic(m: &mut Model, ctx: &Ctx, argv: &[Vec<u8>], nx: bool) -> Reply
 /// The target db of COPY ... DB n / MOVE key n.
 fn db_arg(arg: &[u8]) -> Result<usize, Reply> {
     let id = i32_arg(arg, None)?;
-    usize::try_from(id).ok().filter(|&d| d < DBS).ok_or_else(|| Reply::err(ERR_DB_RANGE))
+    usize::try_from(id)
+        .ok()
+        .filter(|&d| d < DBS)
+        .ok_or_else(|| Reply::err(ERR_DB_RANGE))
 }
 
 pub(super) fn copy(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -96,7 +104,9 @@ pub(super) fn copy(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if dst_db == ctx.db && src == dst {
         return Reply::err(ERR_SAME_OBJECT);
     }
-    let Some(entry) = m.lookup_ctx(ctx, src).cloned() else { return Reply::Int(0) };
+    let Some(entry) = m.lookup_ctx(ctx, src).cloned() else {
+        return Reply::Int(0);
+    };
     if m.lookup(dst_db, dst, ctx.now_ms).is_some() {
         if !replace {
             return Reply::Int(0);
@@ -116,7 +126,9 @@ pub(super) fn move_(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::err(ERR_SAME_OBJECT);
     }
     let key = &argv[1];
-    let Some(entry) = m.lookup_ctx(ctx, key).cloned() else { return Reply::Int(0) };
+    let Some(entry) = m.lookup_ctx(ctx, key).cloned() else {
+        return Reply::Int(0);
+    };
     if m.lookup(dst_db, key, ctx.now_ms).is_some() {
         return Reply::Int(0);
     }
@@ -146,11 +158,11 @@ pub(super) struct ScanArgs {
 impl ScanArgs {
     /// Would SCAN with these arguments return `key` (holding `entry`)?
     pub fn accepts(&self, key: &[u8], entry: &Entry) -> bool {
-        let pattern_ok = self.pattern.as_ref().map_or(true, |p| glob::matches(p, key));
+        let pattern_ok = self.pattern.as_ref().is_none_or(|p| glob::matches(p, key));
         let type_ok = self
             .type_name
             .as_ref()
-            .map_or(true, |t| t.eq_ignore_ascii_case(entry.value.type_name().as_bytes()));
+            .is_none_or(|t| t.eq_ignore_ascii_case(entry.value.type_name().as_bytes()));
         pattern_ok && type_ok
     }
 }
@@ -158,14 +170,20 @@ impl ScanArgs {
 /// Redis `parseScanCursorOrReply` (strtoul: optional sign, digits, empty means 0) then the
 /// COUNT / MATCH / TYPE options of `scanGenericCommand`.
 pub(super) fn parse_scan(argv: &[Vec<u8>]) -> Result<ScanArgs, Reply> {
-    let cursor = argv[1].strip_prefix(b"+").or_else(|| argv[1].strip_prefix(b"-"));
+    let cursor = argv[1]
+        .strip_prefix(b"+")
+        .or_else(|| argv[1].strip_prefix(b"-"));
     let digits = cursor.unwrap_or(&argv[1]);
     let leading_space = argv[1].first().is_some_and(u8::is_ascii_whitespace);
-    let in_range = digits.is_empty() || std::str::from_utf8(digits).is_ok_and(|d| d.parse::<u64>().is_ok());
+    let in_range =
+        digits.is_empty() || std::str::from_utf8(digits).is_ok_and(|d| d.parse::<u64>().is_ok());
     if leading_space || !digits.iter().all(u8::is_ascii_digit) || !in_range {
         return Err(Reply::err("ERR invalid cursor"));
     }
-    let mut args = ScanArgs { pattern: None, type_name: None };
+    let mut args = ScanArgs {
+        pattern: None,
+        type_name: None,
+    };
     let mut i = 2;
     while i < argv.len() {
         let opt = argv[i].to_ascii_lowercase();
@@ -204,5 +222,8 @@ pub(super) fn scan(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 
 /// RANDOMKEY in the model: the smallest visible key (any visible key is valid).
 pub(super) fn randomkey(m: &mut Model, ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
-    m.visible_keys(ctx.db, ctx.now_ms).into_iter().next().map_or(Reply::Nil, Reply::Bulk)
+    m.visible_keys(ctx.db, ctx.now_ms)
+        .into_iter()
+        .next()
+        .map_or(Reply::Nil, Reply::Bulk)
 }

@@ -52,7 +52,10 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(value: Value) -> Entry {
-        Entry { value, expire_at_ms: None }
+        Entry {
+            value,
+            expire_at_ms: None,
+        }
     }
 
     /// Redis 7.0 `keyIsExpired`: `now > when`.
@@ -186,7 +189,10 @@ fn describe(entry: Option<&(Value, Option<i64>)>) -> String {
     match entry {
         None => "no key".to_string(),
         Some((Value::Str(s), ttl)) => {
-            format!("string {:?} expire_at_ms {ttl:?}", String::from_utf8_lossy(s))
+            format!(
+                "string {:?} expire_at_ms {ttl:?}",
+                String::from_utf8_lossy(s)
+            )
         }
         Some((v, ttl)) => format!("{v:?} expire_at_ms {ttl:?}"),
     }

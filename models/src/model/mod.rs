@@ -79,7 +79,10 @@ impl Default for Model {
 
 impl Model {
     pub fn new() -> Model {
-        Model { dbs: vec![Db::new(); DBS], clients: BTreeMap::new() }
+        Model {
+            dbs: vec![Db::new(); DBS],
+            clients: BTreeMap::new(),
+        }
     }
 
     /// Execute one command for `client` at `now_ms`; returns the reply Redis 7.0 would give.
@@ -119,7 +122,9 @@ impl Model {
 
     /// Can this command modify the dataset? EXEC counts as a write (it may run writes).
     pub fn is_write(argv: &[Vec<u8>]) -> bool {
-        argv.first().and_then(|name| table::lookup(name)).is_some_and(|spec| spec.write)
+        argv.first()
+            .and_then(|name| table::lookup(name))
+            .is_some_and(|spec| spec.write)
     }
 
     /// The client's connection closed: its MULTI state and WATCHed keys go away.
@@ -163,7 +168,10 @@ impl Model {
         self.dbs = vec![Db::new(); DBS];
         for (&db, keys) in state.iter().filter(|(db, _)| **db < DBS) {
             for (key, (value, expire)) in keys {
-                let entry = Entry { value: value.clone(), expire_at_ms: *expire };
+                let entry = Entry {
+                    value: value.clone(),
+                    expire_at_ms: *expire,
+                };
                 self.dbs[db].insert(key.clone(), entry);
             }
         }

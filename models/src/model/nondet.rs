@@ -47,7 +47,7 @@ impl Model {
 
     fn check_one(&mut self, ctx: &mut Ctx, argv: &[Vec<u8>], engine: &Reply) -> Result<(), String> {
         let spec = match table::check(argv) {
-            Ok(spec) if !(self.in_multi(ctx.client) && !spec.runs_inside_multi) => spec,
+            Ok(spec) if !self.in_multi(ctx.client) || spec.runs_inside_multi => spec,
             _ => return same(&self.process(ctx, argv), engine, argv),
         };
         match spec.name {
@@ -61,19 +61,32 @@ impl Model {
         }
     }
 
-    fn check_exec(&mut self, ctx: &mut Ctx, argv: &[Vec<u8>], engine: &Reply) -> Result<(), String> {
+    fn check_exec(
+        &mut self,
+        ctx: &mut Ctx,
+        argv: &[Vec<u8>],
+        engine: &Reply,
+    ) -> Result<(), String> {
         let queue = match txn::exec_prelude(self, ctx) {
             Ok(queue) => queue,
             Err(reply) => return same(&reply, engine, argv),
         };
         let Reply::Array(items) = engine else {
-            return Err(format!("EXEC: expected an array of {} replies, found {engine}", queue.len()));
+            return Err(format!(
+                "EXEC: expected an array of {} replies, found {engine}",
+                queue.len()
+            ));
         };
         if items.len() != queue.len() {
-            return Err(format!("EXEC: expected {} replies, found {}", queue.len(), items.len()));
+            return Err(format!(
+                "EXEC: expected {} replies, found {}",
+                queue.len(),
+                items.len()
+            ));
         }
         for (cmd, item) in queue.iter().zip(items) {
-            self.check_one(ctx, cmd, item).map_err(|e| format!("inside EXEC: {e}"))?;
+            self.check_one(ctx, cmd, item)
+                .map_err(|e| format!("inside EXEC: {e}"))?;
         }
         Ok(())
     }
@@ -84,19 +97,27 @@ impl Model {
             Err(e) => return same(&e, engine, argv),
         };
         let bad = || format!("SCAN: malformed reply {engine}");
-        let Reply::Array(parts) = engine else { return Err(bad()) };
-        let [Reply::Bulk(cursor), Reply::Array(keys)] = parts.as_slice() else { return Err(bad()) };
+        let Reply::Array(parts) = engine else {
+            return Err(bad());
+        };
+        let [Reply::Bulk(cursor), Reply::Array(keys)] = parts.as_slice() else {
+            return Err(bad());
+        };
         if cursor.is_empty() || !cursor.iter().all(u8::is_ascii_digit) {
             return Err(bad());
         }
         for key in keys {
-            let Reply::Bulk(key) = key else { return Err(bad()) };
+            let Reply::Bulk(key) = key else {
+                return Err(bad());
+            };
             let valid = self.dbs[ctx.db]
                 .get(key)
                 .is_some_and(|e| !e.is_expired(ctx.now_ms) && args.accepts(key, e));
             if !valid {
                 let key = String::from_utf8_lossy(key);
-                return Err(format!("SCAN returned {key:?}, which is not a visible matching key"));
+                return Err(format!(
+                    "SCAN returned {key:?}, which is not a visible matching key"
+                ));
             }
         }
         Ok(())
@@ -107,7 +128,10 @@ impl Model {
         match engine {
             Reply::Nil if visible.is_empty() => Ok(()),
             Reply::Bulk(k) if visible.contains(k) => Ok(()),
-            _ => Err(format!("RANDOMKEY: expected one of {} visible keys, found {engine}", visible.len())),
+            _ => Err(format!(
+                "RANDOMKEY: expected one of {} visible keys, found {engine}",
+                visible.len()
+            )),
         }
     }
 
@@ -116,11 +140,18 @@ impl Model {
         let high = self.physical_len(ctx.db) as i64;
         match engine {
             Reply::Int(n) if (low..=high).contains(n) => Ok(()),
-            _ => Err(format!("DBSIZE: expected an integer in {low}..={high}, found {engine}")),
+            _ => Err(format!(
+                "DBSIZE: expected an integer in {low}..={high}, found {engine}"
+            )),
         }
     }
 
-    fn check_incrbyfloat(&mut self, ctx: &mut Ctx, argv: &[Vec<u8>], engine: &Reply) -> Result<(), String> {
+    fn check_incrbyfloat(
+        &mut self,
+        ctx: &mut Ctx,
+        argv: &[Vec<u8>],
+        engine: &Reply,
+    ) -> Result<(), String> {
         let expected = (table::check(argv).map_err(|e| e.to_string())?.run)(self, ctx, argv);
         let overflow = matches!(&expected, Reply::Error(e) if e.contains("NaN or Infinity"));
         let engine_value = match engine {
@@ -174,6 +205,9 @@ fn same(expected: &Reply, found: &Reply, argv: &[Vec<u8>]) -> Result<(), String>
     if expected == found {
         return Ok(());
     }
-    let cmd: Vec<String> = argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    let cmd: Vec<String> = argv
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
     Err(format!("{cmd:?}: expected {expected}, found {found}"))
 }

@@ -95,8 +95,12 @@ fn decode_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usiz
     if depth > DEPTH_MAX {
         return Err("reply nested too deeply".to_string());
     }
-    let Some(&tag) = buf.get(pos) else { return Ok(None) };
-    let Some((line, next)) = read_line(buf, pos + 1) else { return Ok(None) };
+    let Some(&tag) = buf.get(pos) else {
+        return Ok(None);
+    };
+    let Some((line, next)) = read_line(buf, pos + 1) else {
+        return Ok(None);
+    };
     let text = || String::from_utf8_lossy(line).into_owned();
     match tag {
         b'+' => Ok(Some((Reply::Simple(text()), next))),

@@ -45,7 +45,8 @@ pub(super) fn dbsize(m: &mut Model, ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 
 pub(super) fn swapdb(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let first = i32_arg(&argv[1], Some("invalid first DB index"));
-    let second = first.and_then(|a| i32_arg(&argv[2], Some("invalid second DB index")).map(|b| (a, b)));
+    let second =
+        first.and_then(|a| i32_arg(&argv[2], Some("invalid second DB index")).map(|b| (a, b)));
     let (a, b) = match second {
         Err(e) => return e,
         Ok((a, b)) => match (db_index(a), db_index(b)) {

@@ -65,7 +65,13 @@ fn parse_options(args: &[Vec<u8>], kind: Kind) -> Result<Options<'_>, Reply> {
 }
 
 /// Redis `getExpireMillisecondsOrReply`: absolute expire time in ms, or the error.
-fn expire_ms(arg: &[u8], seconds: bool, relative: bool, now_ms: i64, cmd: &str) -> Result<i64, Reply> {
+fn expire_ms(
+    arg: &[u8],
+    seconds: bool,
+    relative: bool,
+    now_ms: i64,
+    cmd: &str,
+) -> Result<i64, Reply> {
     let invalid = || Reply::Error(format!("ERR invalid expire time in '{cmd}' command"));
     let mut ms = int_arg(arg)?;
     if ms <= 0 || (seconds && ms > i64::MAX / 1000) {
@@ -112,7 +118,11 @@ fn set_generic(
 ) -> Result<Reply, Reply> {
     let cmd = argv[0].to_ascii_lowercase();
     let when = option_expire(o, ctx.now_ms, &String::from_utf8_lossy(&cmd))?;
-    let old = if o.get { Some(or_nil(m.get_str(ctx, &argv[1])?)) } else { None };
+    let old = if o.get {
+        Some(or_nil(m.get_str(ctx, &argv[1])?))
+    } else {
+        None
+    };
     let found = m.lookup_ctx(ctx, &argv[1]).is_some();
     let (ok, abort) = replies.unwrap_or((Reply::ok(), Reply::Nil));
     if (o.nx && found) || (o.xx && !found) {
@@ -126,18 +136,34 @@ fn set_generic(
 }
 
 pub(super) fn set(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    unwrap_reply(parse_options(&argv[3..], Kind::Set).and_then(|o| set_generic(m, ctx, argv, &o, None)))
+    unwrap_reply(
+        parse_options(&argv[3..], Kind::Set).and_then(|o| set_generic(m, ctx, argv, &o, None)),
+    )
 }
 
 pub(super) fn setnx(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let o = Options { nx: true, ..Options::default() };
-    unwrap_reply(set_generic(m, ctx, argv, &o, Some((Reply::Int(1), Reply::Int(0)))))
+    let o = Options {
+        nx: true,
+        ..Options::default()
+    };
+    unwrap_reply(set_generic(
+        m,
+        ctx,
+        argv,
+        &o,
+        Some((Reply::Int(1), Reply::Int(0))),
+    ))
 }
 
 fn set_with_ttl(m: &mut Model, ctx: &Ctx, argv: &[Vec<u8>], seconds: bool) -> Reply {
     // SETEX key seconds value: reorder to (cmd, key, value) with the TTL as the option.
     let args = vec![argv[0].clone(), argv[1].clone(), argv[3].clone()];
-    let o = Options { ex: seconds, px: !seconds, expire: Some(&argv[2]), ..Options::default() };
+    let o = Options {
+        ex: seconds,
+        px: !seconds,
+        expire: Some(&argv[2]),
+        ..Options::default()
+    };
     unwrap_reply(set_generic(m, ctx, &args, &o, None))
 }
 
@@ -176,7 +202,9 @@ pub(super) fn getex(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 
 fn getex_inner(m: &mut Model, ctx: &Ctx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
     let o = parse_options(&argv[2..], Kind::GetEx)?;
-    let Some(value) = m.get_str(ctx, &argv[1])? else { return Ok(Reply::Nil) };
+    let Some(value) = m.get_str(ctx, &argv[1])? else {
+        return Ok(Reply::Nil);
+    };
     let when = option_expire(&o, ctx.now_ms, "getex")?;
     match when {
         // checkAlreadyExpired: `when <= now` deletes the key at once.
@@ -185,7 +213,9 @@ fn getex_inner(m: &mut Model, ctx: &Ctx, argv: &[Vec<u8>]) -> Result<Reply, Repl
         }
         Some(w) => m.set_expire(ctx.db, &argv[1], Some(w)),
         None if o.persist => {
-            let has_ttl = m.lookup_ctx(ctx, &argv[1]).is_some_and(|e| e.expire_at_ms.is_some());
+            let has_ttl = m
+                .lookup_ctx(ctx, &argv[1])
+                .is_some_and(|e| e.expire_at_ms.is_some());
             if has_ttl {
                 m.set_expire(ctx.db, &argv[1], None);
             }
@@ -196,12 +226,15 @@ fn getex_inner(m: &mut Model, ctx: &Ctx, argv: &[Vec<u8>]) -> Result<Reply, Repl
 }
 
 pub(super) fn mget(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let items = argv[1..].iter().map(|k| or_nil(m.get_str(ctx, k).ok().flatten())).collect();
+    let items = argv[1..]
+        .iter()
+        .map(|k| or_nil(m.get_str(ctx, k).ok().flatten()))
+        .collect();
     Reply::Array(items)
 }
 
 pub(super) fn mset(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return arity_error("mset");
     }
     for pair in argv[1..].chunks(2) {
@@ -212,11 +245,14 @@ pub(super) fn mset(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 
 /// MSETNX is all-or-nothing: if any key exists nothing is set and the reply is 0.
 pub(super) fn msetnx(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return arity_error("msetnx");
     }
     // Redis stops looking at the first existing key, so later expired keys stay in place.
-    if argv[1..].chunks(2).any(|pair| m.lookup_ctx(ctx, &pair[0]).is_some()) {
+    if argv[1..]
+        .chunks(2)
+        .any(|pair| m.lookup_ctx(ctx, &pair[0]).is_some())
+    {
         return Reply::Int(0);
     }
     for pair in argv[1..].chunks(2) {
@@ -290,7 +326,9 @@ pub(super) fn incrbyfloat(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Rep
 /// Redis `checkStringLength`.
 fn check_len(base: u64, append: u64) -> Result<(), Reply> {
     if base.saturating_add(append) > STRING_LEN_MAX {
-        return Err(Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)"));
+        return Err(Reply::err(
+            "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+        ));
     }
     Ok(())
 }
@@ -313,7 +351,10 @@ pub(super) fn append(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub(super) fn strlen(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    unwrap_reply(m.get_str(ctx, &argv[1]).map(|v| Reply::Int(v.map_or(0, |s| s.len() as i64))))
+    unwrap_reply(
+        m.get_str(ctx, &argv[1])
+            .map(|v| Reply::Int(v.map_or(0, |s| s.len() as i64))),
+    )
 }
 
 pub(super) fn getrange(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {

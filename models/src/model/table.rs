@@ -17,11 +17,23 @@ pub(super) struct Spec {
 }
 
 const fn cmd(name: &'static str, arity: i32, write: bool, run: Run) -> Spec {
-    Spec { name, arity, write, runs_inside_multi: false, run }
+    Spec {
+        name,
+        arity,
+        write,
+        runs_inside_multi: false,
+        run,
+    }
 }
 
 const fn ctl(name: &'static str, arity: i32, run: Run) -> Spec {
-    Spec { name, arity, write: false, runs_inside_multi: true, run }
+    Spec {
+        name,
+        arity,
+        write: false,
+        runs_inside_multi: true,
+        run,
+    }
 }
 
 static TABLE: &[Spec] = &[
@@ -74,7 +86,13 @@ static TABLE: &[Spec] = &[
     cmd("ping", -1, false, server::ping),
     cmd("echo", 2, false, server::echo),
     cmd("unwatch", 1, false, txn::unwatch),
-    Spec { name: "exec", arity: 1, write: true, runs_inside_multi: true, run: txn::exec },
+    Spec {
+        name: "exec",
+        arity: 1,
+        write: true,
+        runs_inside_multi: true,
+        run: txn::exec,
+    },
     ctl("multi", 1, txn::multi),
     ctl("discard", 1, txn::discard),
     ctl("watch", -2, txn::watch),
@@ -92,7 +110,9 @@ static TABLE: &[Spec] = &[
 
 /// Find a command by name, case-insensitively.
 pub(super) fn lookup(name: &[u8]) -> Option<&'static Spec> {
-    TABLE.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    TABLE
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// The lowercase table name of a command, if known.
@@ -117,7 +137,9 @@ pub(super) fn check(argv: &[Vec<u8>]) -> Result<&'static Spec, Reply> {
 
 /// `ERR wrong number of arguments for 'get' command`.
 pub(super) fn arity_error(name: &str) -> Reply {
-    Reply::Error(format!("ERR wrong number of arguments for '{name}' command"))
+    Reply::Error(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
 }
 
 /// Redis 7.0: `unknown command '%.128s', with args beginning with: ` then `'%.*s' ` per

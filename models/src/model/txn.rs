@@ -63,15 +63,27 @@ impl Model {
     }
 
     /// Redis `touchAllWatchedKeysInDb(emptied, replaced_with)`.
-    pub(super) fn touch_all_in_db(&mut self, emptied: usize, replaced_with: Option<usize>, now_ms: i64) {
+    pub(super) fn touch_all_in_db(
+        &mut self,
+        emptied: usize,
+        replaced_with: Option<usize>,
+        now_ms: i64,
+    ) {
         let mut dirty = Vec::new();
         for (&id, c) in &self.clients {
-            for (i, w) in c.watched.iter().enumerate().filter(|(_, w)| w.db == emptied) {
+            for (i, w) in c
+                .watched
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.db == emptied)
+            {
                 dirty.push((id, i, self.watch_outcome(w, replaced_with, now_ms)));
             }
         }
         for (id, i, outcome) in dirty {
-            let Some(c) = self.clients.get_mut(&id) else { continue };
+            let Some(c) = self.clients.get_mut(&id) else {
+                continue;
+            };
             match outcome {
                 WatchOutcome::Unchanged => {}
                 WatchOutcome::SetExpired(flag) => {
@@ -87,7 +99,12 @@ impl Model {
         }
     }
 
-    fn watch_outcome(&self, w: &Watched, replaced_with: Option<usize>, now_ms: i64) -> WatchOutcome {
+    fn watch_outcome(
+        &self,
+        w: &Watched,
+        replaced_with: Option<usize>,
+        now_ms: i64,
+    ) -> WatchOutcome {
         let in_emptied = self.is_present(w.db, &w.key);
         let in_replacement = replaced_with.is_some_and(|r| self.is_present(r, &w.key));
         if !in_emptied && !in_replacement {
@@ -166,12 +183,16 @@ pub(super) fn exec_prelude(m: &mut Model, ctx: &Ctx) -> Result<Vec<Vec<Vec<u8>>>
         return Err(Reply::err("ERR EXEC without MULTI"));
     }
     let watched_expired = m.clients.get(&ctx.client).is_some_and(|c| {
-        c.watched.iter().any(|w| !w.expired && m.is_present_expired(w.db, &w.key, ctx.now_ms))
+        c.watched
+            .iter()
+            .any(|w| !w.expired && m.is_present_expired(w.db, &w.key, ctx.now_ms))
     });
     let c = client(m, ctx);
     c.dirty_cas |= watched_expired;
     let outcome = if c.dirty_exec {
-        Err(Reply::err("EXECABORT Transaction discarded because of previous errors."))
+        Err(Reply::err(
+            "EXECABORT Transaction discarded because of previous errors.",
+        ))
     } else if c.dirty_cas {
         Err(Reply::NilArray)
     } else {
@@ -189,7 +210,11 @@ pub(super) fn watch(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         let expired = m.is_present_expired(ctx.db, key, ctx.now_ms);
         let c = client(m, ctx);
         if !c.watched.iter().any(|w| w.db == ctx.db && &w.key == key) {
-            c.watched.push(Watched { db: ctx.db, key: key.clone(), expired });
+            c.watched.push(Watched {
+                db: ctx.db,
+                key: key.clone(),
+                expired,
+            });
         }
     }
     Reply::ok()

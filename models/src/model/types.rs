@@ -60,7 +60,12 @@ pub(super) fn rpush(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 /// Read-only access: `Ok(None)` if missing, WRONGTYPE if `pick` rejects the value.
-fn read<T>(m: &mut Model, ctx: &Ctx, key: &[u8], pick: fn(&Value) -> Option<T>) -> Result<Option<T>, Reply> {
+fn read<T>(
+    m: &mut Model,
+    ctx: &Ctx,
+    key: &[u8],
+    pick: fn(&Value) -> Option<T>,
+) -> Result<Option<T>, Reply> {
     match m.lookup_ctx(ctx, key) {
         None => Ok(None),
         Some(e) => pick(&e.value).map(Some).ok_or_else(wrongtype),
@@ -101,7 +106,11 @@ pub(super) fn lrange(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::Array(Vec::new());
     }
     let end = end.min(len - 1);
-    let items = list.range(start as usize..=end as usize).cloned().map(Reply::Bulk).collect();
+    let items = list
+        .range(start as usize..=end as usize)
+        .cloned()
+        .map(Reply::Bulk)
+        .collect();
     Reply::Array(items)
 }
 
@@ -112,7 +121,10 @@ pub(super) fn sadd(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     match write_target(m, ctx, &argv[1], empty, |v| matches!(v, Value::Set(_))) {
         Ok(Value::Set(set)) => {
-            let added = argv[2..].iter().filter(|i| set.insert((*i).clone())).count();
+            let added = argv[2..]
+                .iter()
+                .filter(|i| set.insert((*i).clone()))
+                .count();
             Reply::Int(added as i64)
         }
         Ok(_) => wrongtype(),
@@ -153,7 +165,9 @@ pub(super) fn hset(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     match write_target(m, ctx, &argv[1], empty, |v| matches!(v, Value::Hash(_))) {
         Ok(Value::Hash(h)) => {
             let pairs = argv[2..].chunks(2);
-            let added = pairs.filter(|p| h.insert(p[0].clone(), p[1].clone()).is_none()).count();
+            let added = pairs
+                .filter(|p| h.insert(p[0].clone(), p[1].clone()).is_none())
+                .count();
             Reply::Int(added as i64)
         }
         Ok(_) => wrongtype(),
@@ -167,7 +181,9 @@ pub(super) fn hget(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         _ => None,
     };
     match read(m, ctx, &argv[1], pick) {
-        Ok(h) => h.and_then(|h| h.get(&argv[2]).cloned()).map_or(Reply::Nil, Reply::Bulk),
+        Ok(h) => h
+            .and_then(|h| h.get(&argv[2]).cloned())
+            .map_or(Reply::Nil, Reply::Bulk),
         Err(e) => e,
     }
 }

@@ -20,24 +20,37 @@ pub fn check_ack_order(h: &History, policy: &Policy) -> Result<(), Violation> {
     let mut last_per_client: BTreeMap<u64, (WriteId, Option<u64>)> = BTreeMap::new();
     for (i, w) in h.writes.iter().enumerate() {
         let id = WriteId(i);
-        if let Some((earlier, earlier_ack)) = last_per_client.insert(w.client, (id, w.acked_at_us)) {
+        if let Some((earlier, earlier_ack)) = last_per_client.insert(w.client, (id, w.acked_at_us))
+        {
             let out_of_order = match (earlier_ack, w.acked_at_us) {
                 (None, Some(_)) => true,
                 (Some(a), Some(b)) => b < a,
                 _ => false,
             };
             if out_of_order {
-                return Err(Violation::AckOutOfOrder { client: w.client, earlier, later: id });
+                return Err(Violation::AckOutOfOrder {
+                    client: w.client,
+                    earlier,
+                    later: id,
+                });
             }
         }
         let Some(acked) = w.acked_at_us else { continue };
         if acked < w.executed_at_us {
-            return Err(Violation::AckBeforeWrite { write: id, executed_at_us: w.executed_at_us, acked_at_us: acked });
+            return Err(Violation::AckBeforeWrite {
+                write: id,
+                executed_at_us: w.executed_at_us,
+                acked_at_us: acked,
+            });
         }
         check_p3(h, policy, id, acked)?;
         if *policy == Policy::Always && !h.covered_between(id, None, acked) {
             let durable_at_us = first_covering(h, id);
-            return Err(Violation::AckBeforeDurable { write: id, acked_at_us: acked, durable_at_us });
+            return Err(Violation::AckBeforeDurable {
+                write: id,
+                acked_at_us: acked,
+                durable_at_us,
+            });
         }
     }
     Ok(())
@@ -47,19 +60,30 @@ fn check_p3(h: &History, policy: &Policy, id: WriteId, acked: u64) -> Result<(),
     let w = &h.writes[id.0];
     for &err in h.fsync_errors.iter().filter(|&&e| e < acked) {
         let false_ack = match policy {
-            Policy::Always => !h.covered_between(id, None, err) && !h.covered_between(id, Some(err), acked),
+            Policy::Always => {
+                !h.covered_between(id, None, err) && !h.covered_between(id, Some(err), acked)
+            }
             Policy::Everysec { .. } => {
-                w.executed_at_us > err && !h.durable.iter().any(|d| d.at_us > err && d.at_us <= acked)
+                w.executed_at_us > err
+                    && !h.durable.iter().any(|d| d.at_us > err && d.at_us <= acked)
             }
             _ => false,
         };
         if false_ack {
-            return Err(Violation::FalseAckAfterError { write: id, error_at_us: err, acked_at_us: acked });
+            return Err(Violation::FalseAckAfterError {
+                write: id,
+                error_at_us: err,
+                acked_at_us: acked,
+            });
         }
     }
     Ok(())
 }
 
 fn first_covering(h: &History, id: WriteId) -> Option<u64> {
-    h.durable.iter().filter(|d| d.through.is_some_and(|t| t >= id)).map(|d| d.at_us).min()
+    h.durable
+        .iter()
+        .filter(|d| d.through.is_some_and(|t| t >= id))
+        .map(|d| d.at_us)
+        .min()
 }

@@ -9,19 +9,31 @@ use super::violation::Violation;
 /// Compare the state the recovered engine serves at `now_ms` with the model's state after the
 /// matched prefix. An expired key that is visible is reported as `ExpiredKeyVisible`; any other
 /// difference as `StateMismatch` with the first diverging key.
-pub fn check_expiry_visibility(prefix_state: &State, recovered_state: &State, now_ms: i64) -> Result<(), Violation> {
+pub fn check_expiry_visibility(
+    prefix_state: &State,
+    recovered_state: &State,
+    now_ms: i64,
+) -> Result<(), Violation> {
     for (&db, keys) in recovered_state {
         for (key, (_, recovered_expire)) in keys {
-            let prefix_expire = prefix_state.get(&db).and_then(|k| k.get(key)).and_then(|(_, e)| *e);
+            let prefix_expire = prefix_state
+                .get(&db)
+                .and_then(|k| k.get(key))
+                .and_then(|(_, e)| *e);
             let expire = prefix_expire.or(*recovered_expire);
             if let Some(expire_at_ms) = expire.filter(|&t| now_ms > t) {
-                return Err(Violation::ExpiredKeyVisible { db, key: key.clone(), expire_at_ms, now_ms });
+                return Err(Violation::ExpiredKeyVisible {
+                    db,
+                    key: key.clone(),
+                    expire_at_ms,
+                    now_ms,
+                });
             }
         }
     }
     let mut expected = prefix_state.clone();
     for keys in expected.values_mut() {
-        keys.retain(|_, (_, expire)| expire.map_or(true, |t| now_ms <= t));
+        keys.retain(|_, (_, expire)| expire.is_none_or(|t| now_ms <= t));
     }
     expected.retain(|_, keys| !keys.is_empty());
     match first_difference(&expected, recovered_state) {

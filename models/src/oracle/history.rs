@@ -58,11 +58,20 @@ impl History {
     /// A history starting from a state with digest `initial_digest` (prefix k = 0), e.g.
     /// `Model::new().digest(0)`.
     pub fn new(initial_digest: u64) -> History {
-        History { initial_digest, ..History::default() }
+        History {
+            initial_digest,
+            ..History::default()
+        }
     }
 
     /// A write (or a whole MULTI/EXEC, as one atomic write) executed.
-    pub fn write(&mut self, client: u64, digest_after: u64, txn_size: usize, executed_at_us: u64) -> WriteId {
+    pub fn write(
+        &mut self,
+        client: u64,
+        digest_after: u64,
+        txn_size: usize,
+        executed_at_us: u64,
+    ) -> WriteId {
         self.writes.push(Write {
             client,
             digest_after,
@@ -101,7 +110,11 @@ impl History {
     /// An RDB child forked after write `after` (`None`: before any write).
     pub fn snapshot_forked(&mut self, after: Option<WriteId>, at_us: u64) -> SnapshotId {
         let prefix_k = after.map_or(0, |w| w.0 + 1);
-        self.snapshots.push(Snapshot { prefix_k, forked_at_us: at_us, durable_at_us: None });
+        self.snapshots.push(Snapshot {
+            prefix_k,
+            forked_at_us: at_us,
+            durable_at_us: None,
+        });
         SnapshotId(self.snapshots.len() - 1)
     }
 
@@ -136,11 +149,16 @@ impl History {
     }
 
     /// Did any durability point covering `id` happen in `(after_us, until_us]`?
-    pub(crate) fn covered_between(&self, id: WriteId, after_us: Option<u64>, until_us: u64) -> bool {
+    pub(crate) fn covered_between(
+        &self,
+        id: WriteId,
+        after_us: Option<u64>,
+        until_us: u64,
+    ) -> bool {
         self.durable.iter().any(|d| {
             d.through.is_some_and(|t| t >= id)
                 && d.at_us <= until_us
-                && after_us.map_or(true, |a| d.at_us > a)
+                && after_us.is_none_or(|a| d.at_us > a)
         })
     }
 }

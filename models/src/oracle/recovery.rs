@@ -55,7 +55,11 @@ pub fn check_recovery(
     r: &Recovery,
     full_compare: impl Fn(usize) -> Option<String>,
 ) -> Result<RecoveryVerdict, Violation> {
-    let n = h.writes.iter().take_while(|w| w.executed_at_us <= r.crash_at_us).count();
+    let n = h
+        .writes
+        .iter()
+        .take_while(|w| w.executed_at_us <= r.crash_at_us)
+        .count();
     let matched = (0..=n)
         .rev()
         .filter(|&k| h.digest_at(k) == Some(r.recovered_digest))
@@ -67,30 +71,62 @@ pub fn check_recovery(
     let k_min = required_k(h, r, n);
     if k < k_min {
         let first_diff = full_compare(k_min);
-        return Err(Violation::LostAckedWrite { required_k: k_min, recovered_k: k, first_lost: WriteId(k), first_diff });
+        return Err(Violation::LostAckedWrite {
+            required_k: k_min,
+            recovered_k: k,
+            first_lost: WriteId(k),
+            first_diff,
+        });
     }
     let durable_k = durable_floor(h, r).min(n);
     if k < durable_k {
         let first_diff = full_compare(durable_k);
-        return Err(Violation::LostDurableWrite { durable_k, recovered_k: k, first_diff });
+        return Err(Violation::LostDurableWrite {
+            durable_k,
+            recovered_k: k,
+            first_diff,
+        });
     }
     if let Some(allowed_k) = allowed_points(h, r) {
         if !allowed_k.contains(&k) {
-            return Err(Violation::NotASnapshotPoint { recovered_k: k, allowed_k });
+            return Err(Violation::NotASnapshotPoint {
+                recovered_k: k,
+                allowed_k,
+            });
         }
     }
     let lost_acked = (k..n).filter(|&i| acked_before_crash(i)).count();
-    Ok(RecoveryVerdict { matched_prefix_k: k, k_min, lost_acked })
+    Ok(RecoveryVerdict {
+        matched_prefix_k: k,
+        k_min,
+        lost_acked,
+    })
 }
 
-fn no_prefix(h: &History, r: &Recovery, n: usize, full_compare: &impl Fn(usize) -> Option<String>) -> Violation {
+fn no_prefix(
+    h: &History,
+    r: &Recovery,
+    n: usize,
+    full_compare: &impl Fn(usize) -> Option<String>,
+) -> Violation {
     for (i, w) in h.writes.iter().take(n).enumerate() {
-        let partial = w.step_digests.iter().take(w.step_digests.len().saturating_sub(1));
+        let partial = w
+            .step_digests
+            .iter()
+            .take(w.step_digests.len().saturating_sub(1));
         if let Some(j) = partial.into_iter().position(|&d| d == r.recovered_digest) {
-            return Violation::HalfTransaction { txn: WriteId(i), commands_applied: j + 1, txn_size: w.txn_size };
+            return Violation::HalfTransaction {
+                txn: WriteId(i),
+                commands_applied: j + 1,
+                txn_size: w.txn_size,
+            };
         }
     }
-    Violation::NotAPrefix { recovered_digest: r.recovered_digest, closest_k: n, first_diff: full_compare(n) }
+    Violation::NotAPrefix {
+        recovered_digest: r.recovered_digest,
+        closest_k: n,
+        first_diff: full_compare(n),
+    }
 }
 
 /// P2's lower bound on k for the AOF policies (see the module doc).
@@ -100,7 +136,10 @@ fn required_k(h: &History, r: &Recovery, n: usize) -> usize {
             .iter()
             .take(n)
             .enumerate()
-            .filter(|(_, w)| w.acked_at_us.is_some_and(|a| a <= r.crash_at_us && r.crash_at_us - a > min_age_us))
+            .filter(|(_, w)| {
+                w.acked_at_us
+                    .is_some_and(|a| a <= r.crash_at_us && r.crash_at_us - a > min_age_us)
+            })
             .map(|(i, _)| i + 1)
             .max()
             .unwrap_or(0)
@@ -122,7 +161,10 @@ fn required_k(h: &History, r: &Recovery, n: usize) -> usize {
 
 /// Writes seen durable before the crash, for AOF policies with no fsync error before it.
 fn durable_floor(h: &History, r: &Recovery) -> usize {
-    let aof = matches!(r.policy, Policy::Always | Policy::Everysec { .. } | Policy::No);
+    let aof = matches!(
+        r.policy,
+        Policy::Always | Policy::Everysec { .. } | Policy::No
+    );
     let errored = h.fsync_errors.iter().any(|&e| e <= r.crash_at_us);
     if aof && !errored {
         h.durable_k_at(r.crash_at_us)
@@ -136,7 +178,8 @@ fn allowed_points(h: &History, r: &Recovery) -> Option<Vec<usize>> {
     match r.policy {
         Policy::None => Some(vec![0]),
         Policy::RdbOnly => {
-            let durable_by_crash = |s: &super::history::Snapshot| s.durable_at_us.is_some_and(|d| d <= r.crash_at_us);
+            let durable_by_crash =
+                |s: &super::history::Snapshot| s.durable_at_us.is_some_and(|d| d <= r.crash_at_us);
             let last = h.snapshots.iter().rposition(durable_by_crash);
             let base = last.map_or(0, |i| h.snapshots[i].prefix_k);
             let first_after = last.map_or(0, |i| i + 1);

@@ -8,31 +8,73 @@ use super::history::WriteId;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Violation {
     /// P2: an acknowledged (or otherwise required) write is missing after recovery.
-    LostAckedWrite { required_k: usize, recovered_k: usize, first_lost: WriteId, first_diff: Option<String> },
+    LostAckedWrite {
+        required_k: usize,
+        recovered_k: usize,
+        first_lost: WriteId,
+        first_diff: Option<String>,
+    },
     /// P2 (any AOF policy): a write the harness saw made durable is missing after recovery.
-    LostDurableWrite { durable_k: usize, recovered_k: usize, first_diff: Option<String> },
+    LostDurableWrite {
+        durable_k: usize,
+        recovered_k: usize,
+        first_diff: Option<String>,
+    },
     /// P1: the recovered state is no prefix state (a hole, a reordering, half a command).
-    NotAPrefix { recovered_digest: u64, closest_k: usize, first_diff: Option<String> },
+    NotAPrefix {
+        recovered_digest: u64,
+        closest_k: usize,
+        first_diff: Option<String>,
+    },
     /// P1: the recovered state is a prefix plus part of the next MULTI/EXEC.
-    HalfTransaction { txn: WriteId, commands_applied: usize, txn_size: usize },
+    HalfTransaction {
+        txn: WriteId,
+        commands_applied: usize,
+        txn_size: usize,
+    },
     /// RDB only: the state is a prefix, but not the fork point of an allowed snapshot.
-    NotASnapshotPoint { recovered_k: usize, allowed_k: Vec<usize> },
+    NotASnapshotPoint {
+        recovered_k: usize,
+        allowed_k: Vec<usize>,
+    },
     /// Ack ordering: an ack precedes the write's execution.
-    AckBeforeWrite { write: WriteId, executed_at_us: u64, acked_at_us: u64 },
+    AckBeforeWrite {
+        write: WriteId,
+        executed_at_us: u64,
+        acked_at_us: u64,
+    },
     /// Ack ordering: one client's writes were acknowledged out of execution order.
-    AckOutOfOrder { client: u64, earlier: WriteId, later: WriteId },
+    AckOutOfOrder {
+        client: u64,
+        earlier: WriteId,
+        later: WriteId,
+    },
     /// `appendfsync always`: an ack with no durability point covering the write before it.
-    AckBeforeDurable { write: WriteId, acked_at_us: u64, durable_at_us: Option<u64> },
+    AckBeforeDurable {
+        write: WriteId,
+        acked_at_us: u64,
+        durable_at_us: Option<u64>,
+    },
     /// P3: a write acknowledged after an fsync error before a later durability point.
-    FalseAckAfterError { write: WriteId, error_at_us: u64, acked_at_us: u64 },
+    FalseAckAfterError {
+        write: WriteId,
+        error_at_us: u64,
+        acked_at_us: u64,
+    },
     /// Expiry: a key whose expire time has passed is visible after recovery.
-    ExpiredKeyVisible { db: usize, key: Vec<u8>, expire_at_ms: i64, now_ms: i64 },
+    ExpiredKeyVisible {
+        db: usize,
+        key: Vec<u8>,
+        expire_at_ms: i64,
+        now_ms: i64,
+    },
     /// Expiry check: the recovered state differs from the prefix state otherwise.
     StateMismatch { first_diff: String },
 }
 
 fn diff(d: &Option<String>) -> String {
-    d.as_ref().map_or(String::new(), |d| format!("; first diverging key: {d}"))
+    d.as_ref()
+        .map_or(String::new(), |d| format!("; first diverging key: {d}"))
 }
 
 impl fmt::Display for Violation {

@@ -16,10 +16,30 @@ pub struct RedisServer {
 impl RedisServer {
     /// `None` if `redis-server` cannot be run (not installed).
     pub fn start() -> Option<RedisServer> {
-        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--enable-debug-command", "yes", "--daemonize", "no", "--dir", "/tmp"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args([
+                "--enable-debug-command",
+                "yes",
+                "--daemonize",
+                "no",
+                "--dir",
+                "/tmp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -37,8 +57,13 @@ impl RedisServer {
     pub fn connect(&self) -> Conn {
         let stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to redis-server");
         stream.set_nodelay(true).expect("set TCP_NODELAY");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("set read timeout");
-        Conn { stream, buf: Vec::new() }
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("set read timeout");
+        Conn {
+            stream,
+            buf: Vec::new(),
+        }
     }
 }
 
@@ -66,12 +91,17 @@ impl Conn {
         }
         self.stream.write_all(&out).expect("write to redis-server");
         loop {
-            if let Some((reply, used)) = Reply::decode(&self.buf).expect("valid RESP2 from redis-server") {
+            if let Some((reply, used)) =
+                Reply::decode(&self.buf).expect("valid RESP2 from redis-server")
+            {
                 self.buf.drain(..used);
                 return reply;
             }
             let mut chunk = [0u8; 16 * 1024];
-            let n = self.stream.read(&mut chunk).expect("read from redis-server");
+            let n = self
+                .stream
+                .read(&mut chunk)
+                .expect("read from redis-server");
             assert!(n > 0, "redis-server closed the connection");
             self.buf.extend_from_slice(&chunk[..n]);
         }

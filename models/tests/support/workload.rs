@@ -19,14 +19,21 @@ fn b(s: impl AsRef<str>) -> Vec<u8> {
 
 impl Workload {
     pub fn new(seed: u64, clients: usize) -> Workload {
-        Workload { rng: Rng::new(seed), in_multi: vec![false; clients] }
+        Workload {
+            rng: Rng::new(seed),
+            in_multi: vec![false; clients],
+        }
     }
 
     /// The next (client, command) at wall-clock `now_ms`.
     pub fn next(&mut self, now_ms: i64) -> (usize, Vec<Vec<u8>>) {
         let client = self.rng.below(self.in_multi.len() as u64) as usize;
         let argv = if self.in_multi[client] && self.rng.chance(15) {
-            vec![b(if self.rng.chance(85) { "EXEC" } else { "DISCARD" })]
+            vec![b(if self.rng.chance(85) {
+                "EXEC"
+            } else {
+                "DISCARD"
+            })]
         } else {
             self.command(now_ms, self.in_multi[client])
         };
@@ -35,7 +42,10 @@ impl Workload {
 
     /// Track MULTI state from the server's replies.
     pub fn observe(&mut self, client: usize, argv: &[Vec<u8>], reply: &Reply) {
-        match String::from_utf8_lossy(&argv[0]).to_ascii_lowercase().as_str() {
+        match String::from_utf8_lossy(&argv[0])
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "multi" if *reply == Reply::ok() => self.in_multi[client] = true,
             "exec" | "discard" => self.in_multi[client] = false,
             _ => {}
@@ -50,7 +60,11 @@ impl Workload {
         let r = &mut self.rng;
         match r.below(10) {
             0..=2 => b(r.range(-100, 100).to_string()),
-            3 => b(r.pick(&["9223372036854775806", "-9223372036854775807", "9223372036854775807"])),
+            3 => b(r.pick(&[
+                "9223372036854775806",
+                "-9223372036854775807",
+                "9223372036854775807",
+            ])),
             4 => b(r.pick(&["1.5", "-0.25", "2.75e1", "0.1", "3", "1e3", "-7.125"])),
             5 => b(r.pick(&["", "01", " 1", "-0", "+1", "abc"])),
             _ => (0..r.below(8)).map(|_| b'a' + r.below(26) as u8).collect(),
@@ -61,7 +75,11 @@ impl Workload {
         let r = &mut self.rng;
         match r.below(10) {
             0..=6 => b(r.range(-50, 50).to_string()),
-            7 => b(r.pick(&["9223372036854775807", "-9223372036854775808", "4611686018427387904"])),
+            7 => b(r.pick(&[
+                "9223372036854775807",
+                "-9223372036854775808",
+                "4611686018427387904",
+            ])),
             8 => b(r.pick(&["x", "1.5", "", "99999999999999999999"])),
             _ => b(r.range(-1000, 1000).to_string()),
         }
@@ -69,7 +87,9 @@ impl Workload {
 
     fn float_arg(&mut self) -> Vec<u8> {
         let r = &mut self.rng;
-        b(r.pick(&["0.5", "-1.25", "10", "3.0e2", "0.1", "-0.1", "abc", "", "1e-3", "7"]))
+        b(r.pick(&[
+            "0.5", "-1.25", "10", "3.0e2", "0.1", "-0.1", "abc", "", "1e-3", "7",
+        ]))
     }
 
     /// A relative TTL: far future mostly, sometimes invalid.
@@ -85,9 +105,17 @@ impl Workload {
     /// An absolute time: far future or in the past.
     fn at(&mut self, now_ms: i64, ms: bool) -> Vec<u8> {
         let r = &mut self.rng;
-        let offset_s = if r.chance(70) { r.range(100_000, 10_000_000) } else { -r.range(100_000, 10_000_000) };
+        let offset_s = if r.chance(70) {
+            r.range(100_000, 10_000_000)
+        } else {
+            -r.range(100_000, 10_000_000)
+        };
         let t_ms = now_ms + offset_s * 1000;
-        b(if ms { t_ms.to_string() } else { (t_ms / 1000).to_string() })
+        b(if ms {
+            t_ms.to_string()
+        } else {
+            (t_ms / 1000).to_string()
+        })
     }
 
     fn set_options(&mut self, now_ms: i64) -> Vec<Vec<u8>> {
@@ -111,7 +139,9 @@ impl Workload {
 
     fn expire_flags(&mut self) -> Vec<Vec<u8>> {
         let r = &mut self.rng;
-        (0..r.below(3).saturating_sub(r.below(2))).map(|_| b(r.pick(&["NX", "XX", "GT", "LT", "gt", "zz"]))).collect()
+        (0..r.below(3).saturating_sub(r.below(2)))
+            .map(|_| b(r.pick(&["NX", "XX", "GT", "LT", "gt", "zz"])))
+            .collect()
     }
 
     fn command(&mut self, now_ms: i64, in_multi: bool) -> Vec<Vec<u8>> {
@@ -150,21 +180,44 @@ impl Workload {
             22 => vec![b("APPEND"), k, self.value()],
             23 => vec![b("STRLEN"), k],
             24 => vec![b("GETRANGE"), k, self.int_arg(), self.int_arg()],
-            25 => vec![b("SETRANGE"), k, b(self.rng.range(-1, 40).to_string()), self.value()],
+            25 => vec![
+                b("SETRANGE"),
+                k,
+                b(self.rng.range(-1, 40).to_string()),
+                self.value(),
+            ],
             26 => vec![b(self.rng.pick(&["DEL", "UNLINK"])), k, self.key()],
-            27 => vec![b(self.rng.pick(&["EXISTS", "TOUCH"])), k.clone(), self.key(), k],
+            27 => vec![
+                b(self.rng.pick(&["EXISTS", "TOUCH"])),
+                k.clone(),
+                self.key(),
+                k,
+            ],
             28 => vec![b("TYPE"), k],
             29..=30 => self.expire(k, now_ms),
-            31..=32 => vec![b(self.rng.pick(&["TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"])), k],
+            31..=32 => vec![
+                b(self.rng.pick(&["TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"])),
+                k,
+            ],
             33 => vec![b("PERSIST"), k],
             34 => self.rename(k),
             35 => self.copy(k),
-            36 => vec![b("KEYS"), b(self.rng.pick(&["*", "k1*", "k?", "k[1-3]", "k[^1]*", "x*"]))],
+            36 => vec![
+                b("KEYS"),
+                b(self.rng.pick(&["*", "k1*", "k?", "k[1-3]", "k[^1]*", "x*"])),
+            ],
             37 => self.scan(),
             38 => vec![b("RANDOMKEY")],
             39 => vec![b("DBSIZE")],
-            40 => vec![b("SELECT"), b(self.rng.pick(&["0", "0", "0", "1", "2", "16", "x"]))],
-            41 => vec![b("SWAPDB"), b(self.rng.pick(&["0", "1", "2"])), b(self.rng.pick(&["0", "1", "x", "99"]))],
+            40 => vec![
+                b("SELECT"),
+                b(self.rng.pick(&["0", "0", "0", "1", "2", "16", "x"])),
+            ],
+            41 => vec![
+                b("SWAPDB"),
+                b(self.rng.pick(&["0", "1", "2"])),
+                b(self.rng.pick(&["0", "1", "x", "99"])),
+            ],
             42 => vec![b("MOVE"), k, b(self.rng.pick(&["0", "1", "2", "16", "-1"]))],
             43 if self.rng.chance(8) => vec![b(self.rng.pick(&["FLUSHDB", "FLUSHALL"]))],
             44 => vec![b("PING")],
@@ -211,7 +264,11 @@ impl Workload {
     }
 
     fn rename(&mut self, k: Vec<u8>) -> Vec<Vec<u8>> {
-        let dst = if self.rng.chance(10) { k.clone() } else { self.key() };
+        let dst = if self.rng.chance(10) {
+            k.clone()
+        } else {
+            self.key()
+        };
         vec![b(self.rng.pick(&["RENAME", "RENAMENX"])), k, dst]
     }
 
