@@ -21,6 +21,10 @@ pub enum ParseError {
     ExpectedDollar(u8),
     /// `$<len>` is not a number, is negative, or is above `Limits::bulk_max`.
     InvalidBulkLength,
+    /// `*<count>` above 10 from a client that has not authenticated yet.
+    UnauthenticatedMultibulkLength,
+    /// `$<len>` above 16 KiB from a client that has not authenticated yet.
+    UnauthenticatedBulkLength,
     /// An inline request line longer than `Limits::inline_max`.
     TooBigInlineRequest,
     /// A `*<count>` line longer than `Limits::inline_max`.
@@ -70,6 +74,10 @@ impl ParseError {
             ParseError::InvalidMultibulkLength => "Protocol error: invalid multibulk length",
             ParseError::ExpectedDollar(_) => "Protocol error: expected '$'",
             ParseError::InvalidBulkLength => "Protocol error: invalid bulk length",
+            ParseError::UnauthenticatedMultibulkLength => {
+                "Protocol error: unauthenticated multibulk length"
+            }
+            ParseError::UnauthenticatedBulkLength => "Protocol error: unauthenticated bulk length",
             ParseError::TooBigInlineRequest => "Protocol error: too big inline request",
             ParseError::TooBigMbulkCountString => "Protocol error: too big mbulk count string",
             ParseError::TooBigBulkCountString => "Protocol error: too big bulk count string",

@@ -17,6 +17,12 @@
 /// (`c->argv_len = min(c->multibulklen, 1024)`).
 pub const ARGV_PREALLOC_MAX: usize = 1024;
 
+/// Largest `*<count>` from a client that must still `AUTH` (Redis 7.0 `authRequired`).
+pub const UNAUTHENTICATED_MULTIBULK_MAX: usize = 10;
+
+/// Largest `$<len>` from a client that must still `AUTH`.
+pub const UNAUTHENTICATED_BULK_MAX: usize = 16 * 1024;
+
 /// After a command, [`crate::resp::Argv::clear`] gives back a data buffer larger than this,
 /// so one 100 MB `SET` does not pin 100 MB for the rest of the connection.
 pub const ARGV_DATA_KEEP_MAX: usize = 64 * 1024;

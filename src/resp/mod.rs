@@ -29,7 +29,10 @@ pub use argv::Argv;
 pub use error::ParseError;
 pub use frame::{encode_command, write_frame, Frame};
 pub use frame_parse::parse_frame;
-pub use limits::{FrameLimits, Limits, ARGV_DATA_KEEP_MAX, ARGV_PREALLOC_MAX};
+pub use limits::{
+    FrameLimits, Limits, ARGV_DATA_KEEP_MAX, ARGV_PREALLOC_MAX, UNAUTHENTICATED_BULK_MAX,
+    UNAUTHENTICATED_MULTIBULK_MAX,
+};
 pub use reply::{shared, Protocol, ReplyWriter};
 pub use request::RequestParser;
 

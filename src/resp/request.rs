@@ -14,7 +14,8 @@
 //! - counts and lengths are parsed with `string2ll` (no `+`, no leading zeros);
 //! - the two bytes after a header's `\r`, and after a bulk payload, are skipped without
 //!   checking that they are `\n` / `\r\n`;
-//! - a header line (`*...`/`$...`) longer than `inline_max` is "too big ... count string".
+//! - a header line (`*...`/`$...`) longer than `inline_max` is "too big ... count string";
+//! - a client that must still `AUTH` may send at most 10 arguments of at most 16 KiB.
 //!
 //! Resumability: when a command is incomplete, [`RequestParser::parse`] returns
 //! `Ok(None)` and remembers how far it got (arguments already copied into the [`Argv`],
@@ -28,7 +29,7 @@
 use super::argv::Argv;
 use super::error::ParseError;
 use super::inline::split_args;
-use super::limits::Limits;
+use super::limits::{Limits, UNAUTHENTICATED_BULK_MAX, UNAUTHENTICATED_MULTIBULK_MAX};
 use super::number::string2ll;
 
 /// Where the parser is inside the current request.
@@ -50,6 +51,9 @@ pub struct RequestParser {
     state: State,
     /// Bytes of the current request already parsed (headers and whole arguments).
     pos: usize,
+    /// The client must still `AUTH`: Redis then rejects counts above 10 and bulks above
+    /// 16 KiB, so an unauthenticated client cannot make the server buffer much.
+    auth_required: bool,
 }
 
 impl RequestParser {
@@ -102,8 +106,16 @@ impl RequestParser {
     }
 
     /// Forgets any partial request (for a connection being reused or after an error).
+    /// Keeps the `auth_required` setting.
     pub fn reset(&mut self) {
-        *self = RequestParser::default();
+        self.state = State::Start;
+        self.pos = 0;
+    }
+
+    /// Sets whether the client must still authenticate (`requirepass` set and no `AUTH`
+    /// yet). Call it again after a successful `AUTH`.
+    pub fn set_auth_required(&mut self, required: bool) {
+        self.auth_required = required;
     }
 
     /// True when no request is partially parsed.
@@ -216,6 +228,9 @@ impl RequestParser {
             Some(n) if n as u64 <= limits.multibulk_max as u64 => n as usize,
             _ => return Err(ParseError::InvalidMultibulkLength),
         };
+        if self.auth_required && count > UNAUTHENTICATED_MULTIBULK_MAX {
+            return Err(ParseError::UnauthenticatedMultibulkLength);
+        }
         self.pos = cr + 2;
         argv.reserve_args(count);
         Ok(Some(count))
@@ -235,6 +250,9 @@ impl RequestParser {
             Some(n) if n >= 0 && n as u64 <= limits.bulk_max as u64 => n as usize,
             _ => return Err(ParseError::InvalidBulkLength),
         };
+        if self.auth_required && len > UNAUTHENTICATED_BULK_MAX {
+            return Err(ParseError::UnauthenticatedBulkLength);
+        }
         self.pos = cr + 2;
         Ok(Some(len))
     }
@@ -264,7 +282,9 @@ fn find_header_end(
 mod tests {
     use super::*;
 
-    fn parse_all(input: &[u8]) -> Result<Option<(usize, Vec<Vec<u8>>)>, ParseError> {
+    type Parsed = Result<Option<(usize, Vec<Vec<u8>>)>, ParseError>;
+
+    fn parse_all(input: &[u8]) -> Parsed {
         let mut argv = Argv::new();
         let got = RequestParser::new().parse(input, &Limits::default(), &mut argv)?;
         Ok(got.map(|n| (n, argv.to_vecs())))
@@ -339,6 +359,22 @@ mod tests {
         assert_eq!(parser.parse(full, &limits, &mut argv), Ok(Some(full.len())));
         assert_eq!(argv.to_vecs(), vec![b"GET".to_vec(), b"hello".to_vec()]);
         assert!(parser.is_idle());
+    }
+
+    #[test]
+    fn unauthenticated_clients_get_small_limits_like_redis() {
+        let mut parser = RequestParser::new();
+        parser.set_auth_required(true);
+        let limits = Limits::default();
+        let mut argv = Argv::new();
+        let got = parser.parse(b"*11\r\n", &limits, &mut argv);
+        assert_eq!(got, Err(ParseError::UnauthenticatedMultibulkLength));
+        let got = parser.parse(b"*10\r\n$16385\r\n", &limits, &mut argv);
+        assert_eq!(got, Err(ParseError::UnauthenticatedBulkLength));
+        assert_eq!(parser.parse(b"*1\r\n$16384\r\n", &limits, &mut argv), Ok(None));
+        parser.reset();
+        parser.set_auth_required(false);
+        assert_eq!(parser.parse(b"*11\r\n", &limits, &mut argv), Ok(None));
     }
 
     #[test]
