@@ -18,3 +18,5 @@ pub mod keyspace;
 pub mod object;
 pub mod server;
 pub mod encoding;
+pub mod aof;
+pub mod rdb;

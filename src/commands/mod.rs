@@ -5,11 +5,13 @@
 //! at least `n`. Handlers reply into the client and record their effects in the keyspace; see
 //! `server::process` for the propagation contract.
 
+pub mod aof_cmds;
 pub mod conn;
 pub mod expire;
 pub mod info;
 pub mod keys;
 pub mod multi;
+pub mod rdb_cmds;
 pub mod scan;
 pub mod server_cmds;
 pub mod strings;
@@ -160,7 +162,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("exec", 1, NQ, 0, 0, 0, multi::exec),
     cmd!("discard", 1, FAST | NQ, 0, 0, 0, multi::discard),
     cmd!("watch", -2, FAST | NQ, 1, -1, 1, multi::watch),
-    cmd!("unwatch", 1, FAST | NQ, 0, 0, 0, multi::unwatch),
+    cmd!("unwatch", 1, FAST, 0, 0, 0, multi::unwatch),
     // connection
     cmd!("ping", -1, FAST, 0, 0, 0, conn::ping),
     cmd!("echo", 2, FAST, 0, 0, 0, conn::echo),
@@ -176,6 +178,11 @@ pub static COMMANDS: &[Command] = &[
     cmd!("command", -1, LOADING, 0, 0, 0, server_cmds::command),
     cmd!("debug", -2, ADMIN, 0, 0, 0, server_cmds::debug),
     cmd!("shutdown", -1, ADMIN | LOADING, 0, 0, 0, server_cmds::shutdown),
+    // persistence
+    cmd!("save", 1, ADMIN, 0, 0, 0, rdb_cmds::save),
+    cmd!("bgsave", -1, ADMIN, 0, 0, 0, rdb_cmds::bgsave),
+    cmd!("lastsave", 1, FAST | LOADING, 0, 0, 0, rdb_cmds::lastsave),
+    cmd!("bgrewriteaof", 1, ADMIN, 0, 0, 0, aof_cmds::bgrewriteaof),
 ];
 
 /// Name → command, looked up case-insensitively.

@@ -80,7 +80,8 @@ fn parse_set_opts(a: &Argv, from: usize, getex: bool) -> Option<SetOpts> {
             b"pxat" => ExpireArg::PxAt,
             _ => ExpireArg::None,
         };
-        if unit != ExpireArg::None && has_next && o.unit == ExpireArg::None {
+        // Redis lets the same unit repeat (the last value wins) but not mix with another.
+        if unit != ExpireArg::None && has_next && (o.unit == ExpireArg::None || o.unit == unit) {
             o.unit = unit;
             o.expire_arg = Some(i + 1);
             i += 2;
@@ -90,8 +91,8 @@ fn parse_set_opts(a: &Argv, from: usize, getex: bool) -> Option<SetOpts> {
             b"nx" if !getex && !o.xx => o.nx = true,
             b"xx" if !getex && !o.nx => o.xx = true,
             b"get" if !getex => o.get = true,
-            b"keepttl" if !getex && o.unit == ExpireArg::None => o.unit = ExpireArg::KeepTtl,
-            b"persist" if getex && o.unit == ExpireArg::None => o.unit = ExpireArg::Persist,
+            b"keepttl" if !getex && matches!(o.unit, ExpireArg::None | ExpireArg::KeepTtl) => o.unit = ExpireArg::KeepTtl,
+            b"persist" if getex && matches!(o.unit, ExpireArg::None | ExpireArg::Persist) => o.unit = ExpireArg::Persist,
             _ => return None,
         }
         i += 1;
@@ -194,19 +195,18 @@ pub fn getdel(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
 
 pub fn getex(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
     let Some(o) = parse_set_opts(a, 2, true) else { return c.add_syntax_error() };
+    let key = a.get(1);
+    // Redis checks existence and type before validating the expire time.
+    match get_str(&mut s.ks, c.db, key, true) {
+        Err(()) => return c.add_wrong_type(),
+        Ok(None) => return c.add_null(),
+        Ok(Some(_)) => {}
+    }
     let when = match absolute_expire(s, a, &o, "getex") {
         Ok(w) => w,
         Err(e) => return c.add_error(&e),
     };
-    let key = a.get(1);
-    let exists = match get_str(&mut s.ks, c.db, key, true) {
-        Err(()) => return c.add_wrong_type(),
-        Ok(v) => v.is_some(),
-    };
     reply_get(s, c, key);
-    if !exists {
-        return;
-    }
     let (db, now) = (c.db, s.ks.now_ms);
     ctx.propagated = true;
     if let Some(when) = when {
@@ -329,7 +329,9 @@ pub fn incrbyfloat(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
         Err(IncrFloatError::CurrentNotFloat | IncrFloatError::IncrNotFloat) => return c.add_error("ERR value is not a valid float"),
         Err(IncrFloatError::NanOrInfinity) => return c.add_error("ERR increment would produce NaN or Infinity"),
     };
-    s.ks.set_key(c.db, key, Value::Str(Str::from_bytes(&new)), true);
+    // Redis stores the result as a string object without trying the int encoding.
+    let stored = Str::Bytes { bytes: new.clone(), raw: new.len() > crate::object::EMBSTR_SIZE_LIMIT };
+    s.ks.set_key(c.db, key, Value::Str(stored), true);
     s.ks.dirty += 1;
     c.add_bulk(&new);
     ctx.propagated = true;

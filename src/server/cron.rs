@@ -14,6 +14,7 @@ impl Server {
         self.ks.now_ms = self.env.clock.unix_ms();
         let now_us = self.env.clock.monotonic_us();
         crate::expire::slow_cycle(self, now_us);
+        self.drain_effects();
         self.databases_cron();
         self.clients_cron();
         for done in self.env.background.take_completed() {
@@ -50,7 +51,8 @@ impl Server {
 
     /// A background job finished (fsync results matter to the AOF).
     fn background_job_done(&mut self, done: crate::env::JobDone) {
-        if let Err(e) = done.result {
+        crate::aof::job_done(self, &done);
+        if let Err(e) = &done.result {
             self.log_warning(&format!("Background job {:?} failed: {e}", done.kind));
         }
     }

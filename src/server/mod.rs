@@ -55,6 +55,11 @@ pub struct Server {
     /// Clients other than the current one marked for closing (CLIENT KILL, timeout); the
     /// driver collects them with `take_close_requests`.
     pub close_requests: Vec<ClientId>,
+    /// When set, every propagated effect is also appended here (tests and the simulator
+    /// observe what the AOF would receive).
+    pub effects_log: Option<Vec<crate::keyspace::Effect>>,
+    pub rdb: crate::rdb::RdbState,
+    pub aof: crate::aof::AofState,
     next_client_id: ClientId,
     last_cron_us: u64,
 }
@@ -79,6 +84,9 @@ impl Server {
             shutdown: false,
             run_id,
             close_requests: Vec::new(),
+            effects_log: None,
+            rdb: Default::default(),
+            aof: Default::default(),
             next_client_id: 1,
             last_cron_us: start_mono_us,
             env,
@@ -155,6 +163,7 @@ impl Server {
         let now_us = self.env.clock.monotonic_us();
         crate::expire::fast_cycle(self, now_us);
         self.drain_effects();
+        crate::aof::flush(self, false);
     }
 
     /// Run cron if its period has elapsed; returns microseconds until the next run is due.
@@ -169,9 +178,12 @@ impl Server {
         period_us - (now - self.last_cron_us)
     }
 
-    /// Effects of executed commands: appended to the AOF buffer once AOF exists; dropped now.
+    /// Effects of executed commands go to the AOF buffer (and the rewrite buffer).
     pub fn drain_effects(&mut self) {
-        self.ks.effects.clear();
+        if let Some(log) = self.effects_log.as_mut() {
+            log.extend(self.ks.effects.iter().cloned());
+        }
+        crate::aof::feed(self);
     }
 
     /// Clients marked for closing since the last call.

@@ -1,32 +1,51 @@
-//! Persistence hooks of the server. RDB (issue 5) and AOF (issue 6) fill these in; until then
-//! Keel keeps data in memory only and says so in INFO persistence.
+//! Persistence hooks of the server: the one place that dispatches to `rdb` and `aof`, so the
+//! rest of the server does not know their internals.
 
 use super::Server;
 
 impl Server {
     /// INFO persistence fields.
     pub fn persistence_info(&self) -> Vec<(String, String)> {
-        vec![
-            ("loading".into(), "0".into()),
-            ("rdb_changes_since_last_save".into(), self.ks.dirty.to_string()),
-            ("rdb_bgsave_in_progress".into(), "0".into()),
-            ("aof_enabled".into(), "0".into()),
-            ("aof_rewrite_in_progress".into(), "0".into()),
-        ]
+        let mut fields = vec![("loading".to_string(), "0".to_string())];
+        fields.extend(crate::rdb::info(self));
+        fields.extend(crate::aof::info(self));
+        fields
     }
 
-    /// Start-up: load the dataset from disk (AOF or RDB) and clean up leftovers.
-    pub fn startup(&mut self) {}
+    /// Start-up: load the dataset (the AOF when `appendonly yes`, else the RDB file).
+    pub fn startup(&mut self) {
+        if !crate::aof::startup_load(self) {
+            crate::rdb::startup_load(self);
+        }
+    }
 
-    /// Periodic persistence work from cron (save points, child reaping, auto rewrite).
-    pub(crate) fn persistence_cron(&mut self) {}
+    /// Periodic persistence work from cron: reap children, save points, AOF cron.
+    pub(crate) fn persistence_cron(&mut self) {
+        if let Some((pid, exit)) = self.env.forker.try_wait() {
+            if !crate::rdb::child_done(self, pid, &exit) && !crate::aof::child_done(self, pid, &exit) {
+                self.log_warning(&format!("Warning, detected child with unmatched pid: {pid}"));
+            }
+        }
+        self.ks.child_running = self.rdb.child_pid.is_some() || self.aof.child_pid.is_some();
+        crate::rdb::cron(self);
+        crate::aof::cron(self);
+    }
 
-    /// FLUSHALL's persistence side (Redis saves an empty RDB when save points are set).
-    pub(crate) fn after_flushall(&mut self) {}
+    /// Why write commands are refused right now (MISCONF), if they are.
+    pub fn write_blocked_reason(&self) -> Option<String> {
+        crate::rdb::write_blocked_reason(self).or_else(|| crate::aof::write_blocked_reason(self))
+    }
+
+    /// FLUSHALL's persistence side.
+    pub(crate) fn after_flushall(&mut self) {
+        crate::rdb::on_flushall(self);
+    }
 
     /// SHUTDOWN: persist what the configuration asks for. Errors are Redis's texts.
-    pub(crate) fn prepare_shutdown(&mut self, _save: bool, _nosave: bool) -> Result<(), String> {
+    pub(crate) fn prepare_shutdown(&mut self, save: bool, nosave: bool) -> Result<(), String> {
         self.log_warning("User requested shutdown...");
+        crate::aof::on_shutdown(self)?;
+        crate::rdb::on_shutdown(self, save, nosave)?;
         self.log_notice("Redis is now ready to exit, bye bye...");
         Ok(())
     }

@@ -86,6 +86,7 @@ impl Server {
             return;
         }
         self.call(c, cmd, argv);
+        self.drain_effects();
     }
 
     /// Auth, OOM and persistence-error checks, with Redis's error texts.
@@ -107,11 +108,6 @@ impl Server {
     /// True when `maxmemory` is set and exceeded (and eviction cannot help: policy noeviction).
     pub fn over_maxmemory(&self) -> bool {
         self.config.maxmemory > 0 && self.env.memory.used() as u64 > self.config.maxmemory
-    }
-
-    /// Why writes are refused right now (MISCONF after a failed background save or AOF write).
-    pub fn write_blocked_reason(&self) -> Option<String> {
-        None
     }
 
     /// `call`: execute with the time snapshot, count, and propagate.

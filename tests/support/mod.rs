@@ -1,0 +1,106 @@
+//! Shared helpers of the integration tests that talk to real processes over loopback:
+//! starting `keel-server` and Debian's `redis-server` on free ports, and a blocking RESP
+//! client built on `keel::resp`'s frame codec.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types, dead_code)] // tests drive real processes
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use keel::resp::{encode_command, parse_frame, Frame, FrameLimits};
+
+/// A server process killed on drop.
+pub struct ServerProcess {
+    pub child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port").local_addr().expect("local addr").port()
+}
+
+/// Is `redis-server` on PATH?
+pub fn redis_available() -> bool {
+    Command::new("redis-server").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+fn start(program: &str, extra: &[&str]) -> ServerProcess {
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut args = vec!["--port".to_string(), port.to_string(), "--save".into(), "".into(), "--dir".into()];
+    args.push(dir.path().to_string_lossy().into_owned());
+    args.extend(["--enable-debug-command".into(), "yes".into()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let child = Command::new(program).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("spawn {program}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return ServerProcess { child, port, dir };
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{program} did not start listening on {port}");
+}
+
+pub fn start_keel(extra: &[&str]) -> ServerProcess {
+    start(env!("CARGO_BIN_EXE_keel-server"), extra)
+}
+
+pub fn start_redis(extra: &[&str]) -> ServerProcess {
+    start("redis-server", extra)
+}
+
+/// A blocking RESP client.
+pub struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    pub fn connect(port: u16) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+        stream.set_nodelay(true).expect("nodelay");
+        Client { stream, buf: Vec::new() }
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Read one reply frame (None if the server closed the connection).
+    pub fn read_frame(&mut self) -> Option<Frame> {
+        loop {
+            if let Ok(Some((frame, used))) = parse_frame(&self.buf, &FrameLimits::default()) {
+                self.buf.drain(..used);
+                return Some(frame);
+            }
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    pub fn cmd(&mut self, args: &[&[u8]]) -> Frame {
+        let mut out = Vec::new();
+        encode_command(args, &mut out);
+        self.send_raw(&out);
+        self.read_frame().expect("a reply")
+    }
+
+    pub fn cmd_str(&mut self, line: &str) -> Frame {
+        let args: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
+        self.cmd(&args)
+    }
+}
