@@ -247,7 +247,7 @@ fn parse_save(v: &[&str]) -> Result<Vec<(u64, u64)>, String> {
     if words.is_empty() || (words.len() == 1 && words[0].is_empty()) {
         return Ok(Vec::new());
     }
-    if words.len() % 2 != 0 {
+    if !words.len().is_multiple_of(2) {
         return Err("Invalid save parameters".into());
     }
     words
@@ -265,7 +265,7 @@ fn show_save(c: &Config) -> String {
 
 fn parse_output_limits(c: &mut Config, v: &[&str]) -> Result<(), String> {
     let words: Vec<&str> = v.iter().flat_map(|s| s.split_whitespace()).collect();
-    if words.len() % 4 != 0 || words.is_empty() {
+    if !words.len().is_multiple_of(4) || words.is_empty() {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     for w in words.chunks(4) {

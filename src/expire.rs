@@ -119,7 +119,7 @@ fn expire_db(s: &mut Server, db: usize, start_us: u64, limit_us: u64) -> (u64, u
         sampled_total += sample.len() as u64;
         expired_total += expired;
         iteration += 1;
-        if iteration % 16 == 0 && s.env.clock.monotonic_us().saturating_sub(start_us) > limit_us {
+        if iteration.is_multiple_of(16) && s.env.clock.monotonic_us().saturating_sub(start_us) > limit_us {
             return (sampled_total, expired_total, true);
         }
         if sample.is_empty() || expired * 100 <= sample.len() as u64 * ACCEPTABLE_STALE_PERC {

@@ -176,8 +176,7 @@ pub fn lfu_touch(lru: u32, unix_ms: i64, log_factor: u32, decay_minutes: u32, r:
     let last = lru >> 8;
     let elapsed = if now >= last { now - last } else { 65535 - last + now };
     let mut counter = u32::from(lfu_counter(lru));
-    if decay_minutes > 0 {
-        let periods = elapsed / decay_minutes;
+    if let Some(periods) = elapsed.checked_div(decay_minutes) {
         counter = counter.saturating_sub(periods);
     }
     if counter < 255 {

@@ -45,7 +45,7 @@ pub fn auth(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
     }
     let (user, pass): (&[u8], &[u8]) = if a.len() == 3 { (a.get(1), a.get(2)) } else { (b"default", a.get(1)) };
     if check_auth(s, user, pass) {
-        c.authenticated = true;
+        c.set_authenticated(true);
         c.add_ok();
     } else {
         c.add_error("WRONGPASS invalid username-password pair or user is disabled.");
@@ -70,7 +70,7 @@ pub fn hello(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
                 if !check_auth(s, a.get(i + 1), a.get(i + 2)) {
                     return c.add_error("WRONGPASS invalid username-password pair or user is disabled.");
                 }
-                c.authenticated = true;
+                c.set_authenticated(true);
                 i += 3;
             }
             b"setname" if more >= 1 => {
@@ -254,6 +254,6 @@ pub fn reset(s: &mut Server, c: &mut Client, _: &Argv, _: &mut Ctx) {
     c.db = 0;
     c.resp = 2;
     c.name = None;
-    c.authenticated = s.config.requirepass.is_none();
+    c.set_authenticated(s.config.requirepass.is_none());
     c.add_simple("RESET");
 }

@@ -47,7 +47,7 @@ fn expire_generic(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx, relat
     let name = String::from_utf8_lossy(a.get(0)).to_ascii_lowercase();
     let invalid = format!("ERR invalid expire time in '{name}' command");
     if seconds {
-        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             return c.add_error(&invalid);
         }
         when *= 1000;

@@ -46,7 +46,7 @@ fn config_get(s: &mut Server, c: &mut Client, a: &Argv) {
 
 /// CONFIG SET name value [name value ...]: all or nothing, Redis 7.0's error texts.
 fn config_set(s: &mut Server, c: &mut Client, a: &Argv) {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return c.add_syntax_error();
     }
     let mut next = s.config.clone();

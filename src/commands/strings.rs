@@ -240,7 +240,7 @@ pub fn mget(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
 }
 
 fn mset_generic(s: &mut Server, c: &mut Client, a: &Argv, nx: bool) -> bool {
-    if a.len() % 2 == 0 {
+    if a.len().is_multiple_of(2) {
         let name = if nx { "msetnx" } else { "mset" };
         c.add_error(&format!("ERR wrong number of arguments for '{name}' command"));
         return false;
@@ -262,7 +262,7 @@ pub fn mset(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
 }
 
 pub fn msetnx(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
-    if a.len() % 2 == 0 {
+    if a.len().is_multiple_of(2) {
         mset_generic(s, c, a, true);
         return;
     }

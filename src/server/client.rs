@@ -97,6 +97,12 @@ impl Client {
         self.query.extend_from_slice(bytes);
     }
 
+    /// Authentication state; unauthenticated clients get Redis's small request limits.
+    pub fn set_authenticated(&mut self, yes: bool) {
+        self.authenticated = yes;
+        self.parser.set_auth_required(!yes);
+    }
+
     pub fn unconsumed_query(&self) -> usize {
         self.query.len() - self.query_pos
     }

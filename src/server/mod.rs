@@ -111,6 +111,7 @@ impl Server {
         let now = self.env.clock.unix_ms();
         let authenticated = self.config.requirepass.is_none();
         let mut client = Client::new(id, addr, laddr, now, authenticated);
+        client.parser.set_auth_required(!authenticated);
         if self.clients.len() as u64 >= self.config.maxclients {
             client.add_error("ERR max number of clients reached");
             client.close_after_reply = true;

@@ -17,10 +17,11 @@ const COMMANDS_PER_FEED_MAX: usize = 100_000;
 
 impl Server {
     pub(crate) fn limits(&self) -> Limits {
-        let mut limits = Limits::default();
-        limits.bulk_max = usize::try_from(self.config.proto_max_bulk_len).unwrap_or(usize::MAX);
-        limits.query_buffer_max = usize::try_from(self.config.client_query_buffer_limit).unwrap_or(usize::MAX);
-        limits
+        Limits {
+            bulk_max: usize::try_from(self.config.proto_max_bulk_len).unwrap_or(usize::MAX),
+            query_buffer_max: usize::try_from(self.config.client_query_buffer_limit).unwrap_or(usize::MAX),
+            ..Limits::default()
+        }
     }
 
     /// Parse and run every complete command in the client's query buffer.
