@@ -7,13 +7,19 @@
 //! completes and when a child process takes a step.
 
 pub mod background;
+pub mod check;
 pub mod clock;
 pub mod env;
 pub mod fork;
 pub mod fs;
+pub mod harness;
+pub mod marks;
 pub mod memory;
 pub mod rng;
+pub mod runner;
+pub mod scenario;
 pub mod trace;
+pub mod workload;
 
 pub use background::{BackgroundLatency, SimBackground};
 pub use clock::SimClock;

@@ -1,0 +1,471 @@
+//! The harness: one `keel::server::Server` on a [`SimEnv`], driven through a scenario's events
+//! exactly as the production event loop drives it (DESIGN §3), with every reply checked against
+//! the reference model and every restart checked by the durability oracle.
+//!
+//! # Execution order and acknowledgement
+//! `Server::feed` executes every complete command of the bytes it is given before it returns,
+//! so the engine's execution order is the order of `feed` calls, and within one call the order
+//! of the commands. Right after each `feed` the harness decodes the reply bytes the engine
+//! buffered (it peeks at `pending_output` without sending anything) and applies the same
+//! commands to the model in that order, comparing replies (or, for nondeterministic commands,
+//! validating them and adopting the engine's choice). A reply is *acknowledged* only at a
+//! `Flush` event: after `before_sleep` returned, the bytes are sent (`output_sent`) and the
+//! writes they answer are marked acked in the [`EpochLog`] at that simulated time.
+//!
+//! # Crashes
+//! A crash ends the epoch: ack ordering is checked, the machine crashes (`process_crash` or
+//! `power_loss`), a new `Server` starts on the same `SimEnv` and runs `startup()`, and the
+//! recovered keyspace is checked against the epoch log under the persistence policy in force
+//! at the crash. The model is then reset to the recovered state and work continues.
+//!
+//! Invariant: nothing here reads a real clock or OS randomness; every choice comes from the
+//! scenario (a pure function of the seed), so a scenario replays to the same trace hash.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use keel::config::{AppendFsync, Config};
+use keel::env::Clock;
+use keel::keyspace::ClientId;
+use keel::resp::{encode_command, parse_frame, FrameLimits};
+use keel::server::Server;
+use keel_models::oracle::Policy;
+use keel_models::{Model, Reply};
+
+use crate::check::{audit, engine_state, frame_to_reply, visible_at, EpochLog, Failure};
+use crate::env::SimEnv;
+use crate::fork::OrphanPolicy;
+use crate::marks::{self, Marks};
+use crate::scenario::{Event, Scenario, ScenarioConfig};
+use crate::workload::{resolve_time_arg, Argv};
+
+/// Which persistence the engine implements. Until RDB (issue 5) and AOF (issue 6) land,
+/// `startup()` loads nothing, so the only correct recovery is the empty state whatever the
+/// configuration says; flip these when a feature lands and the oracle's policy follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    pub aof: bool,
+    pub rdb: bool,
+}
+
+pub const ENGINE: Capabilities = Capabilities { aof: false, rdb: false };
+
+/// Extra slack added to the everysec durability window beyond cadence + postponement.
+const EVERYSEC_BASE_WINDOW_US: u64 = 3_000_000;
+
+/// Test-only hooks that make the harness misbehave on purpose, to prove the checks catch it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hooks {
+    /// Corrupt the `n`th reply (0-based, over the whole run) before it is checked, as an
+    /// engine bug would.
+    pub flip_reply_at: Option<u64>,
+}
+
+/// Counters of one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    pub commands: u64,
+    pub writes: u64,
+    pub crashes: u64,
+    pub power_losses: u64,
+    pub recoveries: u64,
+    pub marks: Marks,
+}
+
+/// A simulated client connection.
+#[derive(Clone, Debug)]
+struct SimClient {
+    id: ClientId,
+    /// The model's id for this client (stable across reconnects and restarts).
+    model_id: u64,
+    /// Unique per connection: the oracle's client (a reply lost with its connection is never
+    /// acknowledged, so per-client ack order holds per connection, not per model client).
+    conn: u64,
+    /// Commands fed whose reply has not been decoded yet.
+    in_flight: VecDeque<Argv>,
+    /// Bytes of the engine's pending output already decoded.
+    checked: usize,
+    /// Decoded replies not yet sent: the epoch-log index of the write each answers.
+    unreleased: Vec<Option<usize>>,
+}
+
+/// The oracle's policy for the server's configuration at a crash.
+pub fn policy_for(config: &Config, caps: Capabilities, faults_fsync_max_us: u64) -> Policy {
+    if config.appendonly && caps.aof {
+        return match config.appendfsync {
+            AppendFsync::Always => Policy::Always,
+            AppendFsync::Everysec => Policy::Everysec { window_us: EVERYSEC_BASE_WINDOW_US + faults_fsync_max_us },
+            AppendFsync::No => Policy::No,
+        };
+    }
+    if !config.save_points.is_empty() && caps.rdb {
+        return Policy::RdbOnly;
+    }
+    Policy::None
+}
+
+/// The engine configuration of a scenario.
+pub fn server_config(cfg: &ScenarioConfig) -> Config {
+    Config {
+        hz: cfg.hz,
+        dir: "/data".into(),
+        appendonly: cfg.appendonly,
+        appendfsync: cfg.appendfsync,
+        save_points: cfg.save_points.clone(),
+        aof_use_rdb_preamble: cfg.aof_use_rdb_preamble,
+        auto_aof_rewrite_min_size: cfg.auto_aof_rewrite_min_size,
+        ..Config::default()
+    }
+}
+
+pub struct Harness {
+    pub sim: SimEnv,
+    pub server: Server,
+    pub model: Model,
+    pub stats: RunStats,
+    config: Config,
+    fsync_max_us: u64,
+    clients: Vec<SimClient>,
+    admin: ClientId,
+    log: EpochLog,
+    hooks: Hooks,
+    replies_seen: u64,
+    event: usize,
+    connections: u64,
+}
+
+impl Harness {
+    pub fn new(scenario: &Scenario, hooks: Hooks) -> Harness {
+        let sim = SimEnv::new(scenario.seed, scenario.config.faults);
+        // The data directory exists before the first start, as an operator would create it.
+        let _ = keel::env::Fs::create_dir_all(&sim.fs, std::path::Path::new("/data"));
+        let config = server_config(&scenario.config);
+        let mut server = Server::new(sim.env(), config.clone());
+        server.startup();
+        let model = Model::new();
+        let log = EpochLog::new(model.state(i64::MIN));
+        let admin = server.connect("sim:admin".into(), "sim:0".into());
+        let mut h = Harness {
+            sim,
+            server,
+            model,
+            stats: RunStats::default(),
+            config,
+            fsync_max_us: scenario.config.faults.fsync_latency_us.1,
+            clients: Vec::new(),
+            admin,
+            log,
+            hooks,
+            replies_seen: 0,
+            event: 0,
+            connections: 0,
+        };
+        h.clients = (0..scenario.config.clients as u64).map(|i| h.new_client(i)).collect();
+        h
+    }
+
+    fn new_client(&mut self, model_id: u64) -> SimClient {
+        let id = self.server.connect(format!("sim:{}", model_id + 1), "sim:0".into());
+        self.connections += 1;
+        SimClient { id, model_id, conn: self.connections, in_flight: VecDeque::new(), checked: 0, unreleased: Vec::new() }
+    }
+
+    /// Index of the event being (or last) executed.
+    pub fn current_event(&self) -> usize {
+        self.event
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.sim.clock.unix_ms()
+    }
+
+    fn now_us(&self) -> u64 {
+        self.sim.clock.monotonic_us()
+    }
+
+    fn fail(&self, kind: &'static str, at: String, detail: String) -> Failure {
+        Failure { event: self.event, kind, at, detail }
+    }
+
+    /// Run every event, then check ack ordering. Stops at the first failure.
+    pub fn run(&mut self, events: &[Event]) -> Result<(), Failure> {
+        for (i, event) in events.iter().enumerate() {
+            self.event = i;
+            self.step(event)?;
+        }
+        self.check_acks()
+    }
+
+    /// Execute one event.
+    pub fn step(&mut self, event: &Event) -> Result<(), Failure> {
+        match event {
+            Event::Send { client, cmds, split_permille } => self.send(*client, cmds, *split_permille),
+            Event::Flush => self.flush(),
+            Event::Tick => {
+                self.count_active_expiry(|s| {
+                    s.maybe_cron();
+                });
+                Ok(())
+            }
+            Event::Advance { us } => {
+                self.sim.clock.advance_us(*us);
+                if *us >= 10_000_000 {
+                    self.stats.marks.hit(marks::BIG_TIME_JUMP);
+                }
+                Ok(())
+            }
+            Event::Background => {
+                self.sim.background.complete_due(self.now_us());
+                Ok(())
+            }
+            Event::ConfigSet { param, value } => self.config_set(param, value),
+            Event::Reconnect { client } => {
+                self.reconnect(*client);
+                Ok(())
+            }
+            Event::Audit => {
+                audit(&self.server, &self.model, self.now_ms()).map_err(|d| self.fail("audit", "keyspace".into(), d))
+            }
+            Event::Crash { power_loss } => self.crash_and_restart(*power_loss),
+        }
+    }
+
+    fn count_active_expiry(&mut self, f: impl FnOnce(&mut Server)) {
+        let before = self.server.ks.stats.expired_keys;
+        f(&mut self.server);
+        self.stats.marks.add(marks::EXPIRED_ACTIVELY, self.server.ks.stats.expired_keys - before);
+    }
+
+    fn send(&mut self, index: usize, cmds: &[Argv], split_permille: Option<u32>) -> Result<(), Failure> {
+        let Some(client) = self.clients.get_mut(index) else { return Ok(()) };
+        let now_ms = self.sim.clock.unix_ms();
+        let mut bytes = Vec::new();
+        for cmd in cmds {
+            let resolved: Argv = cmd.iter().map(|a| resolve_time_arg(a, now_ms)).collect();
+            let args: Vec<&[u8]> = resolved.iter().map(Vec::as_slice).collect();
+            encode_command(&args, &mut bytes);
+            client.in_flight.push_back(resolved);
+        }
+        if cmds.len() >= 8 {
+            self.stats.marks.hit(marks::PIPELINE_8);
+        }
+        self.sim.trace.record(format_args!("send c{index} cmds={} bytes={}", cmds.len(), bytes.len()));
+        let cut = split_permille.map_or(bytes.len(), |p| bytes.len() * p as usize / 1000);
+        if cut > 0 && cut < bytes.len() {
+            self.stats.marks.hit(marks::SPLIT_FEED);
+            self.feed(index, &bytes[..cut])?;
+            self.feed(index, &bytes[cut..])
+        } else {
+            self.feed(index, &bytes)
+        }
+    }
+
+    fn feed(&mut self, index: usize, bytes: &[u8]) -> Result<(), Failure> {
+        let id = self.clients[index].id;
+        let before = self.server.ks.stats.expired_keys;
+        self.server.feed(id, bytes);
+        self.stats.marks.add(marks::EXPIRED_LAZILY, self.server.ks.stats.expired_keys - before);
+        self.collect(index)
+    }
+
+    /// Decode the replies the engine buffered for client `index` and check each against the
+    /// model, in execution order.
+    fn collect(&mut self, index: usize) -> Result<(), Failure> {
+        let id = self.clients[index].id;
+        let out = self.server.pending_output(id).unwrap_or_default().to_vec();
+        let mut pos = self.clients[index].checked;
+        while pos < out.len() {
+            let (frame, used) = match parse_frame(&out[pos..], &FrameLimits::DEFAULT) {
+                Ok(Some(parsed)) => parsed,
+                Ok(None) => break,
+                Err(e) => return Err(self.fail("protocol", format!("client {index}"), format!("unparsable reply: {e}"))),
+            };
+            pos += used;
+            let Some(argv) = self.clients[index].in_flight.pop_front() else {
+                let detail = format!("a reply with no command outstanding: {frame:?}");
+                return Err(self.fail("protocol", format!("client {index}"), detail));
+            };
+            let write = self.check_reply(index, &argv, frame_to_reply(&frame))?;
+            self.clients[index].unreleased.push(write);
+        }
+        self.clients[index].checked = pos;
+        Ok(())
+    }
+
+    /// Check one reply and apply the command to the model; returns the epoch-log index if the
+    /// command was an executed write.
+    fn check_reply(&mut self, index: usize, argv: &Argv, mut reply: Reply) -> Result<Option<usize>, Failure> {
+        if self.hooks.flip_reply_at == Some(self.replies_seen) {
+            reply = Reply::Error("INJECTED fake engine bug".into());
+        }
+        self.replies_seen += 1;
+        self.stats.commands += 1;
+        let (now_ms, now_us) = (self.now_ms(), self.now_us());
+        let (model_id, conn) = (self.clients[index].model_id, self.clients[index].conn);
+        let shown = show(argv);
+        self.sim.trace.record(format_args!("c{index} {shown} -> {reply}"));
+        if Model::is_nondeterministic(argv) {
+            self.model
+                .check_and_adopt(model_id, argv, now_ms, &reply)
+                .map_err(|e| self.fail("reply", format!("client {index}: {shown}"), e))?;
+            self.stats.marks.hit(marks::NONDET_ADOPTED);
+        } else {
+            let expected = self.model.apply(model_id, argv, now_ms);
+            if expected != reply {
+                let detail = format!("expected {expected}, found {reply}");
+                return Err(self.fail("reply", format!("client {index}: {shown}"), detail));
+            }
+        }
+        self.mark_reply(argv, &reply);
+        if !Model::is_write(argv) || reply == Reply::Simple("QUEUED".into()) {
+            return Ok(None);
+        }
+        let txn_size = match (&reply, is_exec(argv)) {
+            (Reply::Array(items), true) => items.len(),
+            (_, true) => return Ok(None),
+            _ => 1,
+        };
+        self.stats.writes += 1;
+        Ok(Some(self.log.record(conn, txn_size, now_us, &self.model)))
+    }
+
+    fn mark_reply(&mut self, argv: &Argv, reply: &Reply) {
+        if is_exec(argv) {
+            match reply {
+                Reply::NilArray => self.stats.marks.hit(marks::WATCH_ABORTED),
+                Reply::Error(e) if e.starts_with("EXECABORT") => self.stats.marks.hit(marks::EXECABORT),
+                Reply::Array(_) => self.stats.marks.hit(marks::EXEC_COMMITTED),
+                _ => {}
+            }
+        }
+        let is_set = argv.first().is_some_and(|n| n.eq_ignore_ascii_case(b"SET"));
+        if is_set && argv.get(2).is_some_and(|v| v.len() == 44 || v.len() == 45) && !reply.is_error() {
+            self.stats.marks.hit(marks::EMBSTR_RAW_BOUNDARY);
+        }
+    }
+
+    /// `before_sleep`, then send every pending reply: the write barrier has passed.
+    fn flush(&mut self) -> Result<(), Failure> {
+        self.count_active_expiry(Server::before_sleep);
+        let now_us = self.now_us();
+        for index in 0..self.clients.len() {
+            let id = self.clients[index].id;
+            let n = self.server.pending_output(id).map_or(0, <[u8]>::len);
+            self.server.output_sent(id, n);
+            let client = &mut self.clients[index];
+            client.checked = client.checked.saturating_sub(n);
+            for write in client.unreleased.drain(..).flatten() {
+                self.log.ack(write, now_us);
+            }
+            if self.server.wants_close(id) {
+                self.reconnect(index);
+            }
+        }
+        let n = self.server.pending_output(self.admin).map_or(0, <[u8]>::len);
+        self.server.output_sent(self.admin, n);
+        self.sim.trace.record(format_args!("flush at {now_us}us"));
+        Ok(())
+    }
+
+    fn config_set(&mut self, param: &str, value: &str) -> Result<(), Failure> {
+        let mut bytes = Vec::new();
+        encode_command(&[b"CONFIG", b"SET", param.as_bytes(), value.as_bytes()], &mut bytes);
+        let before = self.server.pending_output(self.admin).map_or(0, <[u8]>::len);
+        self.server.feed(self.admin, &bytes);
+        let out = self.server.pending_output(self.admin).unwrap_or_default();
+        let reply = parse_frame(&out[before.min(out.len())..], &FrameLimits::DEFAULT);
+        self.sim.trace.record(format_args!("admin CONFIG SET {param} {value:?} -> {reply:?}"));
+        match reply {
+            Ok(Some((keel::resp::Frame::Simple(ok), _))) if ok == "OK" => {
+                self.stats.marks.hit(marks::CONFIG_SET);
+                Ok(())
+            }
+            other => {
+                let detail = format!("expected +OK, found {other:?}");
+                Err(self.fail("config", format!("CONFIG SET {param} {value:?}"), detail))
+            }
+        }
+    }
+
+    fn reconnect(&mut self, index: usize) {
+        let Some(old) = self.clients.get(index).cloned() else { return };
+        self.server.disconnect(old.id);
+        self.model.disconnect(old.model_id);
+        self.clients[index] = self.new_client(old.model_id);
+        self.sim.trace.record(format_args!("reconnect c{index}"));
+    }
+
+    fn check_acks(&self) -> Result<(), Failure> {
+        let policy = policy_for(&self.server.config, ENGINE, self.fsync_max_us);
+        self.log.check_acks(&policy).map_err(|v| self.fail("ack-order", "epoch writes".into(), v.to_string()))
+    }
+
+    fn crash_and_restart(&mut self, power_loss: bool) -> Result<(), Failure> {
+        self.check_acks()?;
+        let policy = policy_for(&self.server.config, ENGINE, self.fsync_max_us);
+        let crash_at_us = self.now_us();
+        if power_loss {
+            self.sim.power_loss();
+            self.stats.power_losses += 1;
+            self.stats.marks.hit(marks::POWER_LOSS);
+        } else {
+            self.sim.process_crash(OrphanPolicy::KeepRunning);
+            self.stats.crashes += 1;
+            self.stats.marks.hit(marks::PROCESS_CRASH);
+        }
+        self.server = Server::new(self.sim.env(), self.config.clone());
+        self.server.startup();
+        let now_ms = self.now_ms();
+        let recovered = engine_state(&self.server);
+        let verdict = self
+            .log
+            .check_recovery(&recovered, now_ms, crash_at_us, policy.clone())
+            .map_err(|v| self.fail("recovery", format!("restart under {policy:?}"), v.to_string()))?;
+        self.stats.recoveries += 1;
+        self.stats.marks.hit(marks::RECOVERY_CHECKED);
+        if !visible_at(&recovered, now_ms).is_empty() {
+            self.stats.marks.hit(marks::RECOVERED_NONEMPTY);
+        }
+        self.sim.trace.record(format_args!(
+            "recovered prefix {} of {} (k_min {}, lost acked {})",
+            verdict.matched_prefix_k,
+            self.log.len(),
+            verdict.k_min,
+            verdict.lost_acked
+        ));
+        self.model = Model::new();
+        self.model.load_state(&recovered);
+        self.log = EpochLog::new(self.model.state(i64::MIN));
+        self.admin = self.server.connect("sim:admin".into(), "sim:0".into());
+        let ids: Vec<u64> = self.clients.iter().map(|c| c.model_id).collect();
+        self.clients = ids.into_iter().map(|i| self.new_client(i)).collect();
+        Ok(())
+    }
+
+    /// Faults SimFs injected so far, by kind name.
+    pub fn fault_counts(&self) -> BTreeMap<String, u64> {
+        self.sim.fs.fault_counts().into_iter().map(|(k, v)| (format!("{k:?}"), v)).collect()
+    }
+}
+
+fn is_exec(argv: &Argv) -> bool {
+    argv.first().is_some_and(|n| n.eq_ignore_ascii_case(b"EXEC"))
+}
+
+/// A command for messages: arguments joined by spaces, long ones abbreviated.
+pub fn show(argv: &Argv) -> String {
+    let parts: Vec<String> = argv
+        .iter()
+        .map(|a| {
+            let s = String::from_utf8_lossy(a);
+            if s.len() > 24 {
+                let head: String = s.chars().take(16).collect();
+                format!("{head}…({} bytes)", a.len())
+            } else if s.is_empty() || s.contains(' ') {
+                format!("{s:?}")
+            } else {
+                s.into_owned()
+            }
+        })
+        .collect();
+    parts.join(" ")
+}
