@@ -190,6 +190,7 @@ impl Harness {
     pub fn run(&mut self, events: &[Event]) -> Result<(), Failure> {
         for (i, event) in events.iter().enumerate() {
             self.event = i;
+            self.sim.trace.record(format_args!("event #{i}: {}", event.label()));
             self.step(event)?;
         }
         self.check_acks()

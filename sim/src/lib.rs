@@ -7,17 +7,22 @@
 //! completes and when a child process takes a step.
 
 pub mod background;
+pub mod campaign;
 pub mod check;
+pub mod cli;
 pub mod clock;
 pub mod env;
 pub mod fork;
 pub mod fs;
+pub mod json;
 pub mod harness;
 pub mod marks;
 pub mod memory;
+pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod shrink;
 pub mod trace;
 pub mod workload;
 

@@ -110,6 +110,26 @@ impl Event {
         Event::Send { client, cmds, split_permille: None }
     }
 
+    /// A `Send` fed in two parts cut at `permille` of its bytes; other events unchanged.
+    pub fn split_at(self, permille: u32) -> Event {
+        match self {
+            Event::Send { client, cmds, .. } => Event::Send { client, cmds, split_permille: Some(permille) },
+            other => other,
+        }
+    }
+
+    /// A one-line description for traces.
+    pub fn label(&self) -> String {
+        match self {
+            Event::Send { client, cmds, split_permille } => {
+                let split = split_permille.map_or(String::new(), |p| format!(" split at {p}/1000"));
+                format!("client {client} sends {} command(s){split}", cmds.len())
+            }
+            Event::ConfigSet { param, value } => format!("CONFIG SET {param} {value:?}"),
+            other => format!("{other:?}"),
+        }
+    }
+
     /// This event as a Rust expression (for `shrink`'s regression test).
     pub fn to_rust(&self) -> String {
         match self {
@@ -125,7 +145,7 @@ impl Event {
                 let send = format!("Event::send({client}, &[{}])", cmds.join(", "));
                 match split_permille {
                     None => send,
-                    Some(p) => format!("split({send}, {p})"),
+                    Some(p) => format!("{send}.split_at({p})"),
                 }
             }
             Event::ConfigSet { param, value } => {

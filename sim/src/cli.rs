@@ -1,0 +1,305 @@
+//! The `keel-sim` command line: `run`, `merge`, `replay`, `shrink`.
+//!
+//! CLI layer: this file reads and writes result files with `std::fs`, asks git for the commit
+//! with `std::process`, and (through [`crate::campaign`]) uses threads and the wall clock. None
+//! of it reaches inside a seed. Exit codes: 0 = no violation, 1 = a violation, 2 = bad usage or
+//! unreadable input.
+#![allow(clippy::disallowed_methods)] // CLI layer: result files are real files, not SimFs.
+
+use std::collections::BTreeMap;
+// CLI layer: wall-clock only for --time-limit parsing and throughput.
+use std::time::Duration;
+
+use crate::campaign::Campaign;
+use crate::harness::Hooks;
+use crate::report::{failure_report, read_results_file, replay_command, results_file, summary_text};
+use crate::runner::{run_scenario, SeedResult, Summary};
+use crate::scenario::Scenario;
+use crate::shrink::{regression_test, shrink};
+
+const USAGE: &str = "usage:
+  keel-sim run [--seeds N | --seed S] [--from A] [--jobs J] [--shard i/n] [--time-limit D] [--json F]
+  keel-sim merge F1 F2 ... [--json OUT]
+  keel-sim replay --seed S [--trace]
+  keel-sim shrink --seed S [--runs N]
+durations: 90, 90s, 5m, 1h";
+
+/// The commit this binary was built from: `KEEL_COMMIT` at build time, else `git rev-parse`.
+pub fn commit() -> String {
+    if let Some(c) = option_env!("KEEL_COMMIT") {
+        return c.to_string();
+    }
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Parsed `--flag value` options and positional arguments.
+struct Args {
+    flags: BTreeMap<String, String>,
+    switches: Vec<String>,
+    positional: Vec<String>,
+}
+
+const SWITCHES: &[&str] = &["--trace", "--quiet"];
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut out = Args { flags: BTreeMap::new(), switches: Vec::new(), positional: Vec::new() };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if SWITCHES.contains(&a.as_str()) {
+            out.switches.push(a.clone());
+        } else if a.starts_with("--") {
+            let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
+            out.flags.insert(a.clone(), v.clone());
+        } else {
+            out.positional.push(a.clone());
+        }
+    }
+    Ok(out)
+}
+
+impl Args {
+    fn num(&self, name: &str) -> Result<Option<u64>, String> {
+        self.flags.get(name).map(|v| v.parse().map_err(|_| format!("{name}: not a number: {v}"))).transpose()
+    }
+
+    fn has(&self, switch: &str) -> bool {
+        self.switches.iter().any(|s| s == switch)
+    }
+}
+
+/// `90`, `90s`, `5m`, `1h`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = digits.parse().map_err(|_| format!("bad duration {text:?}"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("bad duration unit in {text:?}")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// `i/n` with `i < n`.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (i, n) = text.split_once('/').ok_or_else(|| format!("bad shard {text:?}, expected i/n"))?;
+    let (i, n): (u64, u64) = (i.parse().map_err(|_| "bad shard index")?, n.parse().map_err(|_| "bad shard count")?);
+    if n == 0 || i >= n {
+        return Err(format!("bad shard {text:?}: need 0 <= i < n"));
+    }
+    Ok((i, n))
+}
+
+/// Entry point; returns the process exit code.
+pub fn main_with(args: &[String]) -> i32 {
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return 2;
+    };
+    let parsed = match parse_args(rest) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("keel-sim: {e}\n{USAGE}");
+            return 2;
+        }
+    };
+    let outcome = match command.as_str() {
+        "run" => cmd_run(&parsed),
+        "merge" => cmd_merge(&parsed),
+        "replay" => cmd_replay(&parsed),
+        "shrink" => cmd_shrink(&parsed),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        other => Err(format!("unknown command {other:?}")),
+    };
+    outcome.unwrap_or_else(|e| {
+        eprintln!("keel-sim: {e}\n{USAGE}");
+        2
+    })
+}
+
+fn seeds_of(a: &Args) -> Result<Vec<u64>, String> {
+    let from = a.num("--from")?.unwrap_or(0);
+    let mut seeds: Vec<u64> = match (a.num("--seed")?, a.num("--seeds")?) {
+        (Some(s), None) => vec![s],
+        (None, n) => (from..from.saturating_add(n.unwrap_or(100))).collect(),
+        (Some(_), Some(_)) => return Err("give --seeds or --seed, not both".into()),
+    };
+    if let Some(shard) = a.flags.get("--shard") {
+        let (i, n) = parse_shard(shard)?;
+        seeds.retain(|s| s % n == i);
+    }
+    Ok(seeds)
+}
+
+fn print_failures(results: &[SeedResult], commit: &str) -> usize {
+    let failed: Vec<&SeedResult> = results.iter().filter(|r| r.failure.is_some()).collect();
+    for r in failed.iter().take(10) {
+        if let Some(f) = &r.failure {
+            eprint!("{}", failure_report(r.seed, commit, f));
+        }
+    }
+    if failed.len() > 10 {
+        eprintln!("… and {} more failed seeds (see the summary / --json)", failed.len() - 10);
+    }
+    failed.len()
+}
+
+fn cmd_run(a: &Args) -> Result<i32, String> {
+    let seeds = seeds_of(a)?;
+    let default_jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = a.num("--jobs")?.map_or(default_jobs, |j| j.max(1) as usize);
+    let time_limit = a.flags.get("--time-limit").map(|d| parse_duration(d)).transpose()?;
+    let commit = commit();
+    let campaign = Campaign { seeds: seeds.clone(), jobs, time_limit, progress: !a.has("--quiet") };
+    let out = campaign.run();
+    let wall_s = out.wall.as_secs_f64();
+    if let Some(path) = a.flags.get("--json") {
+        let text = results_file(&commit, out.wall.as_millis() as u64, &out.results);
+        std::fs::write(path, text).map_err(|e| format!("writing {path}: {e}"))?;
+    }
+    let range = match (seeds.first(), seeds.last()) {
+        (Some(f), Some(l)) => format!("{f}..={l}"),
+        _ => "none".into(),
+    };
+    let title = format!("keel-sim run: seeds {range}, commit {commit}, {jobs} job(s)");
+    print!("{}", summary_text(&title, &Summary::of(&out.results), wall_s));
+    if out.skipped > 0 {
+        println!("  time limit reached: {} seeds not run", out.skipped);
+    }
+    Ok(if print_failures(&out.results, &commit) > 0 { 1 } else { 0 })
+}
+
+fn cmd_merge(a: &Args) -> Result<i32, String> {
+    if a.positional.is_empty() {
+        return Err("merge needs result files".into());
+    }
+    let mut by_seed: BTreeMap<u64, SeedResult> = BTreeMap::new();
+    let mut wall_ms = 0;
+    let mut commits = Vec::new();
+    let mut conflicts = 0;
+    for path in &a.positional {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+        let (commit, wall, results) = read_results_file(&text).map_err(|e| format!("{path}: {e}"))?;
+        wall_ms += wall;
+        if !commits.contains(&commit) {
+            commits.push(commit);
+        }
+        for r in results {
+            if let Some(old) = by_seed.get(&r.seed).filter(|old| old.hash != r.hash) {
+                eprintln!("seed {}: different results in two files ({:016x} vs {:016x}): nondeterminism?", r.seed, old.hash, r.hash);
+                conflicts += 1;
+            }
+            by_seed.insert(r.seed, r);
+        }
+    }
+    let results: Vec<SeedResult> = by_seed.into_values().collect();
+    let commit = commits.join(",");
+    if let Some(out) = a.flags.get("--json") {
+        std::fs::write(out, results_file(&commit, wall_ms, &results)).map_err(|e| format!("writing {out}: {e}"))?;
+    }
+    let title = format!("keel-sim merge: {} file(s), commit {commit} (wall = sum of the files' wall times)", a.positional.len());
+    print!("{}", summary_text(&title, &Summary::of(&results), wall_ms as f64 / 1000.0));
+    let failed = print_failures(&results, &commit);
+    Ok(if failed > 0 || conflicts > 0 { 1 } else { 0 })
+}
+
+fn seed_arg(a: &Args) -> Result<u64, String> {
+    a.num("--seed")?.ok_or_else(|| "--seed S is required".into())
+}
+
+fn cmd_replay(a: &Args) -> Result<i32, String> {
+    let seed = seed_arg(a)?;
+    let scenario = Scenario::generate(seed);
+    let (result, trace) = run_scenario(&scenario, Hooks::default());
+    if a.has("--trace") {
+        println!("config: {:?}", scenario.config);
+        for line in trace.events() {
+            println!("{line}");
+        }
+        if trace.len() > trace.events().len() as u64 {
+            println!("… trace truncated: {} events recorded", trace.len());
+        }
+    }
+    println!(
+        "seed {seed}: {} events, {} commands, {} writes, {} crashes, {} power losses, {} recoveries, result hash {:016x}, trace hash {:016x}",
+        scenario.events.len(),
+        result.commands,
+        result.writes,
+        result.crashes,
+        result.power_losses,
+        result.recoveries,
+        result.hash,
+        result.trace_hash
+    );
+    match &result.failure {
+        None => {
+            println!("no violation");
+            Ok(0)
+        }
+        Some(f) => {
+            print!("{}", failure_report(seed, &commit(), f));
+            if let Some(e) = scenario.events.get(f.event) {
+                println!("  failing event #{}: {}", f.event, e.label());
+            }
+            Ok(1)
+        }
+    }
+}
+
+fn cmd_shrink(a: &Args) -> Result<i32, String> {
+    let seed = seed_arg(a)?;
+    let runs_max = a.num("--runs")?.unwrap_or(20_000) as usize;
+    let scenario = Scenario::generate(seed);
+    let Some(shrunk) = shrink(&scenario, Hooks::default(), runs_max) else {
+        println!("seed {seed} does not fail: nothing to shrink ({})", replay_command(seed));
+        return Ok(0);
+    };
+    let commit = commit();
+    eprintln!(
+        "shrunk seed {seed}: {} -> {} events in {} replays",
+        shrunk.original_events,
+        shrunk.scenario.events.len(),
+        shrunk.runs
+    );
+    eprint!("{}", failure_report(seed, &commit, &shrunk.failure));
+    println!("{}", regression_test(&shrunk, &commit));
+    Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_shards_parse() {
+        assert_eq!(parse_duration("90").ok(), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m").ok(), Some(Duration::from_secs(300)));
+        assert!(parse_duration("5x").is_err());
+        assert_eq!(parse_shard("1/4").ok(), Some((1, 4)));
+        assert!(parse_shard("4/4").is_err());
+    }
+
+    #[test]
+    fn shards_partition_the_seeds() {
+        let args = |shard: &str| {
+            let v: Vec<String> = ["--seeds", "10", "--shard", shard].iter().map(|s| s.to_string()).collect();
+            seeds_of(&parse_args(&v).expect("valid")).expect("valid")
+        };
+        let mut all = args("0/3");
+        all.extend(args("1/3"));
+        all.extend(args("2/3"));
+        all.sort_unstable();
+        assert_eq!(all, (0..10).collect::<Vec<u64>>());
+    }
+}

@@ -1,0 +1,36 @@
+//! Replays every seed of `sim/regressions.txt` (seeds that once failed) and requires each to
+//! pass; a failure prints the seed, the commit and the replay command.
+
+use keel_sim::report::failure_report;
+use keel_sim::runner::run_seed;
+
+const CORPUS: &str = include_str!("../regressions.txt");
+
+/// Seeds listed in the corpus: the first word of each non-comment line.
+fn corpus_seeds() -> Vec<u64> {
+    CORPUS
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().next().unwrap_or("").parse().expect("a seed is a u64"))
+        .collect()
+}
+
+#[test]
+fn every_seed_of_the_regression_corpus_passes() {
+    let mut failures = String::new();
+    for seed in corpus_seeds() {
+        if let Some(f) = run_seed(seed).failure {
+            failures.push_str(&failure_report(seed, &keel_sim::cli::commit(), &f));
+        }
+    }
+    assert!(failures.is_empty(), "regression corpus failures:\n{failures}");
+}
+
+#[test]
+fn the_corpus_parses() {
+    // The header is comments only; every listed seed must parse (checked by corpus_seeds).
+    let seeds = corpus_seeds();
+    assert!(seeds.iter().all(|s| *s < u64::MAX));
+    assert!(CORPUS.starts_with('#'), "the corpus starts with its header comment");
+}
