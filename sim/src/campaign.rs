@@ -3,6 +3,7 @@
 //! throughput figures and `--time-limit`, never inside a seed; each seed runs single-threaded
 //! through [`crate::runner::run_seed`] and its result does not depend on which thread ran it,
 //! in which order, or how long it took. Results are returned sorted by seed.
+#![allow(clippy::disallowed_methods)] // CLI layer: Instant::now for progress and --time-limit.
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -87,7 +88,7 @@ fn progress(shared: &Shared<'_>, results: &[SeedResult]) {
     let done = results.len();
     let total = shared.campaign.seeds.len();
     let every = (total / 200).max(1);
-    if done % every != 0 && done != total {
+    if !done.is_multiple_of(every) && done != total {
         return;
     }
     let secs = shared.started.elapsed().as_secs_f64().max(1e-9);

@@ -88,7 +88,7 @@ pub fn engine_state(server: &Server) -> State {
 pub fn visible_at(state: &State, now_ms: i64) -> State {
     let mut out = state.clone();
     for keys in out.values_mut() {
-        keys.retain(|_, (_, expire)| expire.map_or(true, |t| now_ms <= t));
+        keys.retain(|_, (_, expire)| expire.is_none_or(|t| now_ms <= t));
     }
     out.retain(|_, keys| !keys.is_empty());
     out

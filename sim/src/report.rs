@@ -135,7 +135,7 @@ pub fn read_results_file(text: &str) -> Result<(String, u64, Vec<SeedResult>), S
 
 fn rate(n: u64, wall_s: f64) -> String {
     if wall_s > 0.0 {
-        format!("{:.0}/s", n as f64 / wall_s)
+        format!("{:.0}", n as f64 / wall_s)
     } else {
         "-".into()
     }

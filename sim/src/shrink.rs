@@ -6,7 +6,7 @@
 //! 1. events after the failing event are dropped;
 //! 2. delta debugging (ddmin) over the event list: try removing chunks, halving the chunk size
 //!    down to single events — this shrinks the command sequence and the crash schedule alike;
-//! 3. single commands are removed from pipelined batches;
+//! 3. single commands are removed from pipelined batches, and split feeds are fed whole;
 //! 4. each SimFs fault kind is turned off (rate 0, no capacity limit, instant fsync).
 //!
 //! Every replay runs from the scenario's seed, so fault decisions, engine randomness and
@@ -73,12 +73,18 @@ impl Shrinker {
         }
     }
 
-    /// Remove single commands from batches.
+    /// Remove single commands from batches, and feed batches whole instead of split.
     fn commands(&mut self, config: &ScenarioConfig, mut events: Vec<Event>) -> Vec<Event> {
         for i in 0..events.len() {
+            if let Event::Send { client, cmds, split_permille: Some(_) } = &events[i] {
+                let mut candidate = events.clone();
+                candidate[i] = Event::Send { client: *client, cmds: cmds.clone(), split_permille: None };
+                if self.fails(config, &candidate).is_some() {
+                    events = candidate;
+                }
+            }
             let mut j = 0;
-            loop {
-                let Event::Send { client, cmds, split_permille } = &events[i] else { break };
+            while let Event::Send { client, cmds, split_permille } = &events[i] {
                 if j >= cmds.len() || cmds.len() == 1 {
                     break;
                 }
