@@ -66,6 +66,13 @@ impl Ziplist {
         validate::shallow(buf)
     }
 
+    /// Rebuild from bytes this module produced (e.g. a quicklist node it compressed itself),
+    /// with the count known; skips the walk. Debug builds still validate.
+    pub(crate) fn from_trusted(buf: Vec<u8>, count: usize) -> Ziplist {
+        debug_assert!(Ziplist::from_bytes(buf.clone()).is_ok_and(|z| z.count == count));
+        Ziplist { buf, count }
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf
     }
