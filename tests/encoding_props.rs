@@ -279,10 +279,10 @@ proptest! {
         prop_assert_eq!(q.iter().collect::<Vec<_>>(), model.iter().cloned().collect::<Vec<_>>());
         prop_assert_eq!(q.iter_rev().collect::<Vec<_>>(), model.iter().rev().cloned().collect::<Vec<_>>());
         for (i, v) in model.iter().enumerate() {
-            prop_assert_eq!(q.get(i).as_ref(), Some(v));
+            prop_assert_eq!(q.get(i), Some(v.clone()));
         }
         if fill > 0 {
-            prop_assert!(q.nodes().all(|n| n.count() <= fill as usize || n.ziplist().blob_len() > 8192 || n.count() == 1));
+            prop_assert!(q.nodes().all(|n| n.count() <= fill as usize));
         }
     }
 }
@@ -534,4 +534,63 @@ proptest! {
             let _ = lzf::decompress(&mutate(c, &edits, cut), flat.len(), flat.len());
         }
     }
+}
+
+// ---------- a real LZF blob from Redis ----------
+
+/// LZF node 1 of `list:compressed` in Redis 7.0.15's `nocompress.rdb` (written with
+/// `list-compress-depth 1`): 1394 bytes that inflate to an 8167-byte listpack.
+const REDIS_LZF_NODE_HEX: &str = concat!(
+    "13e71f000010019c656c656d656e742d3237372d78e00600001de0021d0038e0141d0039e0131d013830e0141d0031e0",
+    "141d0032e0141d0033e0141d0034e0141d0035e0141d0036e0141de1142b0038e1142b0038e1142b0039e1142b0039e1",
+    "142b0039e1142b0039e1142b0039e1142b0039e1142b0039e1142b0039e1142b0039e1142b0039e1132b013330e1132b",
+    "013330e1132b013330e1132b013330e1132b013330e1132b013330e1132b013330e1132b013330e1132b013330e1132b",
+    "013330e1142b0031e1142b0031e1142b0031e1142b0031e1142b0031e1142b0031e1142b0031e1142b0031e1142b0031",
+    "e1142b0031e1142b0032e1142b0032e1142b0032e1142b0032e1142b0032e1142b0032e1142b0032e1142b0032e1142b",
+    "0032e1142b0032e1142b0033e1142b0033e1142b0033e1142b0033e1142b0033e1142b0033e1142b0033e1142b0033e1",
+    "142b0033e1142b0033e1142b0034e1142b0034e1142b0034e1142b0034e1142b0034e1142b0034e1142b0034e1142b00",
+    "34e1142b0034e1142b0034e1142b0035e1142b0035e1142b0035e1142b0035e1142b0035e1142b0035e1142b0035e114",
+    "2b0035e1142b0035e1142b0035e1142b0036e1142b0036e1142b0036e1142b0036e1142b0036e1142b0036e1142b0036",
+    "e1142b0036e1142b0036e1142b0036e1142b0037e1142b0037e1142b0037e1142b0037e1142b0037e1142b0037e1142b",
+    "0037e1142beb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb14b7",
+    "0033eb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb14b70033eb",
+    "14b70033eb14b70033eb14b70033eb14b70033eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b700",
+    "34eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14",
+    "b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034",
+    "eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b7",
+    "0034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb",
+    "14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b700",
+    "34eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14",
+    "b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034",
+    "eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b7",
+    "0034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb",
+    "14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70034eb14b70035eb14b700",
+    "35eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14",
+    "b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035",
+    "eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b7",
+    "0035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb",
+    "14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb14b70035eb0ab701",
+    "1dff",
+);
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+}
+
+#[test]
+fn redis_lzf_quicklist_node_inflates_to_a_valid_listpack() {
+    let blob = unhex(REDIS_LZF_NODE_HEX);
+    assert_eq!(blob.len(), 1394);
+    let raw = lzf::decompress(&blob, 8167, 8167).expect("Redis's LZF decodes");
+    assert!(lzf::decompress(&blob, 8166, 8166).is_err());
+    assert!(lzf::decompress(&blob, 8167, 8000).is_err());
+    let lp = Listpack::parse(raw.clone()).expect("a valid listpack");
+    let values: Vec<Vec<u8>> = lp.iter().map(|v| v.to_vec()).collect();
+    let first = String::from_utf8(values[0].clone()).expect("ascii");
+    let k0: usize = first.split('-').nth(1).and_then(|k| k.parse().ok()).expect("element-K-...");
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(v, format!("element-{}-xxxxxxxxxxxxxxxx", k0 + i).as_bytes());
+    }
+    let ours = lzf::compress(&raw).expect("compressible");
+    assert_eq!(lzf::decompress(&ours, raw.len(), raw.len()).expect("round trip"), raw);
 }
