@@ -14,6 +14,7 @@
 use super::blob::{intset, ziplist};
 use super::format::*;
 use super::value::LoadedValue;
+use crate::db::Db;
 use crate::encoding::crc64::crc64;
 use crate::object::{Str, Value};
 
@@ -126,6 +127,22 @@ impl RdbWriter {
         self.taken += 8;
         out
     }
+}
+
+/// The whole snapshot of `dbs` in one buffer (tests, DEBUG RELOAD); the BGSAVE child writes the
+/// same bytes in steps (`job`).
+pub fn snapshot_bytes(dbs: &[Db], header: &Header, compress: bool, checksum: bool) -> Vec<u8> {
+    let mut w = RdbWriter::new(compress, checksum);
+    w.header(header);
+    for db in dbs.iter().filter(|d| !d.is_empty()) {
+        w.select_db(db.id, db.len(), db.expires.len());
+        for (k, e) in db.dict.iter() {
+            w.engine_key(k, &e.value, db.expire_of(k));
+        }
+    }
+    let mut out = w.take();
+    out.extend(w.finish());
+    out
 }
 
 /// Append the value's body; returns the RDB type to write before the key.

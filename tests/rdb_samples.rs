@@ -1,0 +1,150 @@
+//! Files written by a real Redis 7.0.15 (`tests/fixtures/rdb/`, see the README there) load into
+//! exactly the content Redis itself reports: per key, the type, whether it has a TTL and
+//! `DEBUG DIGEST-VALUE` (recorded in `*.expected.txt` by `expected.sh` from a live
+//! `redis-server`). Streams, which Keel cannot hold, are refused with an error naming the key,
+//! the type and the offset; the engine loads what it can hold and refuses the rest by name.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use keel::rdb::startup::load_into;
+use keel::rdb::{Event, LoadOptions, Parser, RdbError};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rdb").join(name);
+    #[allow(clippy::disallowed_methods)] // test fixture, not engine I/O
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Now, for the "already expired" decision (the samples' far-future expiries are unaffected).
+fn now_ms() -> i64 {
+    use keel::env::Clock;
+    keel::env::os_clock::OsClock::new().unix_ms()
+}
+
+/// `db<N> <key> <type> ttl=<yes|no> <digest>` for every key the loader returns, as Redis would
+/// after loading as a master (already-expired keys dropped), plus the names of skipped streams.
+fn keel_lines(buf: &[u8]) -> (BTreeSet<String>, Vec<String>) {
+    let opts = LoadOptions { skip_unsupported: true, ..LoadOptions::default() };
+    let mut p = Parser::new(buf, opts).expect("valid header");
+    let (mut lines, mut streams) = (BTreeSet::new(), Vec::new());
+    let now = now_ms();
+    while let Some(ev) = p.next_event().expect("valid file") {
+        match ev {
+            Event::Key(k) if k.expire_ms.is_none_or(|t| t >= now) => {
+                let ttl = if k.expire_ms.is_some() { "yes" } else { "no" };
+                let key = String::from_utf8_lossy(&k.key);
+                lines.insert(format!("db{} {key} {} ttl={ttl} {}", k.db, k.value.type_name(), k.value.digest_hex(k.expire_ms.is_some())));
+            }
+            Event::SkippedKey { key, .. } => streams.push(String::from_utf8_lossy(&key).into_owned()),
+            _ => {}
+        }
+    }
+    (lines, streams)
+}
+
+fn expected_lines(name: &str) -> (BTreeSet<String>, Vec<String>) {
+    let text = String::from_utf8(fixture(name)).expect("utf-8");
+    let mut lines = BTreeSet::new();
+    let mut streams = Vec::new();
+    for l in text.lines().filter(|l| l.starts_with("db")) {
+        if l.split(' ').nth(2) == Some("stream") {
+            streams.push(l.split(' ').nth(1).unwrap_or_default().to_string());
+        } else {
+            lines.insert(l.to_string());
+        }
+    }
+    (lines, streams)
+}
+
+fn assert_same_content(rdb: &str, expected: &str) {
+    let (got, got_streams) = keel_lines(&fixture(rdb));
+    let (want, want_streams) = expected_lines(expected);
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "{rdb}: missing {missing:#?}\nunexpected {extra:#?}");
+    assert_eq!(got_streams, want_streams, "{rdb}: streams");
+}
+
+#[test]
+fn all_types_sample_loads_with_the_digests_redis_reports() {
+    assert_same_content("all-types.rdb", "all-types.expected.txt");
+}
+
+#[test]
+fn nocompress_sample_loads_with_the_digests_redis_reports() {
+    assert_same_content("nocompress.rdb", "nocompress.expected.txt");
+}
+
+#[test]
+fn expired_keys_sample_keeps_only_the_live_key() {
+    assert_same_content("expired-keys.rdb", "expired-keys.expected.txt");
+}
+
+#[test]
+fn functions_sample_skips_the_library_and_loads_the_key() {
+    assert_same_content("functions.rdb", "functions.expected.txt");
+}
+
+#[test]
+fn stream_is_refused_with_key_type_and_offset() {
+    let buf = fixture("nocompress.rdb");
+    let mut p = Parser::new(&buf, LoadOptions::default()).expect("valid header");
+    let err = loop {
+        match p.next_event() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("a stream must be refused"),
+            Err(e) => break e,
+        }
+    };
+    match &err {
+        RdbError::Unsupported { key, rdb_type, offset } => {
+            assert_eq!((key.as_slice(), *rdb_type, *offset), (&b"stream:s"[..], 19, 73713));
+        }
+        other => panic!("expected Unsupported, got {other}"),
+    }
+    assert!(err.to_string().contains("stream:s") && err.to_string().contains("stream"), "{err}");
+}
+
+fn keyspace() -> keel::keyspace::Keyspace {
+    keel::keyspace::Keyspace::new(16, keel::env::Rng::new(7))
+}
+
+#[test]
+fn engine_loads_the_string_only_samples_like_a_redis_master() {
+    let mut ks = keyspace();
+    let sum = load_into(&mut ks, &fixture("expired-keys.rdb"), LoadOptions::default(), Some(now_ms()), &mut |_| {}).expect("loads");
+    assert_eq!((sum.keys_loaded, sum.keys_expired), (1, 2));
+    assert_eq!(keel::digest_ks::dataset_digest(&ks), "cd7cceaf66209d415e7ab053471618a208c85b01");
+    let mut ks = keyspace();
+    let sum = load_into(&mut ks, &fixture("functions.rdb"), LoadOptions::default(), Some(now_ms()), &mut |_| {}).expect("loads");
+    assert_eq!((sum.keys_loaded, sum.functions_skipped), (1, 1));
+    assert_eq!(keel::digest_ks::dataset_digest(&ks), "34eee3a0c01d741cf8bc30883bcac96269c8e812");
+}
+
+#[test]
+fn engine_refuses_types_it_does_not_hold_yet_and_keeps_nothing() {
+    let mut ks = keyspace();
+    let err = load_into(&mut ks, &fixture("all-types.rdb"), LoadOptions::default(), Some(now_ms()), &mut |_| {}).expect_err("lists are not engine values yet");
+    assert!(matches!(err, RdbError::Unsupported { .. }), "{err}");
+    assert_eq!(ks.total_keys(), 0, "a failed load leaves no partial dataset");
+}
+
+#[test]
+fn check_report_counts_keys_expires_and_types() {
+    let rep = keel::rdb::check::check(&fixture("nocompress.rdb"), "nocompress.rdb", now_ms());
+    assert!(rep.is_ok(), "{}", rep.render());
+    assert_eq!(rep.keys(), 34);
+    assert_eq!(rep.version, 10);
+    assert!(rep.checksum_ok);
+    assert_eq!(rep.aux.iter().find(|(k, _)| k == "redis-ver").map(|(_, v)| v.as_str()), Some("7.0.15"));
+    assert_eq!(rep.dbs[&0].by_type.get("stream"), Some(&1));
+    assert_eq!(rep.dbs[&0].expires, 4);
+    let rep = keel::rdb::check::check(&fixture("expired-keys.rdb"), "expired-keys.rdb", now_ms());
+    assert_eq!(rep.dbs[&0].already_expired, 2);
+    let mut bad = fixture("expired-keys.rdb");
+    bad.truncate(100);
+    let rep = keel::rdb::check::check(&bad, "cut.rdb", now_ms());
+    assert!(matches!(rep.error, Some(RdbError::Truncated { .. })), "{}", rep.render());
+    assert!(rep.render().contains("RDB ERROR DETECTED"));
+}
