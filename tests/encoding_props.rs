@@ -326,10 +326,9 @@ fn sorted_model(model: &BTreeMap<Vec<u8>, f64>) -> Vec<(f64, Vec<u8>)> {
 fn apply_zsl(sl: &mut Skiplist, rng: &mut Rng, model: &mut BTreeMap<Vec<u8>, f64>, op: ZslOp) {
     match op {
         ZslOp::Insert(s, m) => {
-            let m = member(m);
-            if !model.contains_key(&m) {
-                sl.insert(rng, score(s), m.clone());
-                model.insert(m, score(s));
+            if let std::collections::btree_map::Entry::Vacant(e) = model.entry(member(m)) {
+                sl.insert(rng, score(s), e.key().clone());
+                e.insert(score(s));
             }
         }
         ZslOp::Delete(m) => {

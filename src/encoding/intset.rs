@@ -80,7 +80,7 @@ impl Intset {
         if count == 0 {
             return Err(Corrupt::at(4, "intset: empty"));
         }
-        if (buf.len() - HEADER_SIZE) / enc != count || (buf.len() - HEADER_SIZE) % enc != 0 {
+        if count.checked_mul(enc) != Some(buf.len() - HEADER_SIZE) {
             return Err(Corrupt::at(4, "intset: length does not match the blob size"));
         }
         let set = Intset { buf };
