@@ -1,0 +1,506 @@
+//! AOF under the simulator: feeding, the fsync policies, write and fsync errors, crashes and
+//! power loss, loading, and the background rewrite racing writes.
+//!
+//! Every test drives the server through its real entry points (`feed`, `before_sleep`, `cron`)
+//! and releases replies only after `before_sleep`, as the drivers do (the write barrier).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use keel::config::{AppendFsync, Config};
+use keel::keyspace::ClientId;
+use keel::object::{Str, Value};
+use keel::resp::{encode_command, parse_frame, Frame, FrameLimits};
+use keel::server::Server;
+use keel_sim::env::SimEnv;
+use keel_sim::fork::OrphanPolicy;
+use keel_sim::fs::{Fault, FaultConfig, FsOp};
+
+const AOF: &str = "./appendonly.aof";
+
+/// Every key of every db: (db, key) → (value, expire).
+type State = BTreeMap<(usize, Vec<u8>), (Vec<u8>, Option<i64>)>;
+
+fn state(s: &Server) -> State {
+    let mut out = State::new();
+    for db in &s.ks.dbs {
+        for (key, entry) in db.dict.iter() {
+            let Value::Str(v) = &entry.value;
+            out.insert((db.id, key.to_vec()), (v.to_bytes().into_owned(), db.expire_of(key)));
+        }
+    }
+    out
+}
+
+fn config(policy: AppendFsync) -> Config {
+    let mut c = Config::default();
+    c.save_points.clear();
+    c.appendonly = true;
+    c.appendfsync = policy;
+    c
+}
+
+struct Rig {
+    sim: SimEnv,
+    server: Server,
+    client: ClientId,
+    config: Config,
+}
+
+impl Rig {
+    fn new(seed: u64, faults: FaultConfig, config: Config) -> Rig {
+        let sim = SimEnv::new(seed, faults);
+        let (server, client) = start(&sim, config.clone());
+        Rig { sim, server, client, config }
+    }
+
+    /// Send one command; run before_sleep; return the released reply.
+    fn cmd(&mut self, args: &[&str]) -> Frame {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        let mut bytes = Vec::new();
+        encode_command(&args, &mut bytes);
+        self.server.feed(self.client, &bytes);
+        self.server.before_sleep();
+        let out = self.server.pending_output(self.client).expect("client connected").to_vec();
+        self.server.output_sent(self.client, out.len());
+        let (frame, _) = parse_frame(&out, &FrameLimits::default()).expect("valid reply").expect("complete reply");
+        frame
+    }
+
+    fn ok(&mut self, args: &[&str]) {
+        let reply = self.cmd(args);
+        assert!(is_error(&reply).is_none(), "{args:?} -> {reply:?}");
+    }
+
+    fn cron(&mut self) {
+        self.server.cron();
+    }
+
+    fn restart(&mut self) {
+        let (server, client) = start(&self.sim, self.config.clone());
+        self.server = server;
+        self.client = client;
+    }
+
+    fn visible(&self) -> Vec<u8> {
+        self.sim.fs.visible_contents(Path::new(AOF)).unwrap_or_default()
+    }
+}
+
+fn start(sim: &SimEnv, config: Config) -> (Server, ClientId) {
+    let mut server = Server::new(sim.env(), config);
+    server.startup();
+    assert_eq!(server.aof.load_error, None, "start-up failed");
+    let client = server.connect("sim:1".into(), "sim:0".into());
+    (server, client)
+}
+
+fn is_error(f: &Frame) -> Option<String> {
+    match f {
+        Frame::Error(e) => Some(e.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn effects_replay_to_the_same_state_after_a_process_crash_under_each_policy() {
+    for policy in [AppendFsync::Always, AppendFsync::Everysec, AppendFsync::No] {
+        let mut r = Rig::new(1, FaultConfig::default(), config(policy));
+        r.ok(&["SET", "a", "1"]);
+        r.ok(&["SET", "b", "x", "EX", "100"]);
+        r.ok(&["INCRBYFLOAT", "a", "1.5"]);
+        r.ok(&["EXPIRE", "a", "50"]);
+        r.ok(&["SELECT", "3"]);
+        r.ok(&["SET", "c", "in db 3"]);
+        r.ok(&["MULTI"]);
+        r.cmd(&["SET", "d", "1"]);
+        r.cmd(&["INCR", "d"]);
+        r.ok(&["EXEC"]);
+        r.ok(&["SET", "gone", "v", "PX", "10"]);
+        r.sim.clock.advance_ms(20);
+        r.cmd(&["GET", "gone"]);
+        r.ok(&["SELECT", "0"]);
+        r.ok(&["DEL", "b"]);
+        let before = state(&r.server);
+        r.sim.process_crash(OrphanPolicy::Drop);
+        r.restart();
+        assert_eq!(state(&r.server), before, "{policy:?}");
+        assert!(r.visible().starts_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"));
+    }
+}
+
+#[test]
+fn appendonly_yes_with_no_file_starts_empty_and_creates_it() {
+    let r = Rig::new(2, FaultConfig::default(), config(AppendFsync::Everysec));
+    assert!(r.server.ks.dbs.iter().all(|db| db.is_empty()));
+    assert_eq!(r.sim.fs.durable_contents(Path::new(AOF)), Some(Vec::new()));
+}
+
+#[test]
+fn always_never_loses_an_acknowledged_write_after_power_loss() {
+    for seed in 0..300u64 {
+        let mut r = Rig::new(seed, FaultConfig::default(), config(AppendFsync::Always));
+        let writes = 1 + (seed % 40) as usize;
+        let mut acked = 0;
+        for i in 0..writes {
+            let reply = r.cmd(&["SET", &format!("k{}", i % 7), &i.to_string()]);
+            assert_eq!(reply, Frame::Simple("OK".into()));
+            acked = i + 1;
+        }
+        // One more write executed but its reply never released: it may or may not survive.
+        let extra = format!("{writes}");
+        let bytes = encode(&["SET", "k0", &extra]);
+        r.server.feed(r.client, &bytes);
+        r.sim.power_loss();
+        r.restart();
+        let got = state(&r.server);
+        let expect = |n: usize| -> State {
+            let mut m = State::new();
+            for i in 0..n {
+                m.insert((0, format!("k{}", i % 7).into_bytes()), (i.to_string().into_bytes(), None));
+            }
+            m
+        };
+        assert_eq!(got, expect(acked), "seed {seed}: every acknowledged write survives, nothing else was fed");
+    }
+}
+
+fn encode(args: &[&str]) -> Vec<u8> {
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    let mut bytes = Vec::new();
+    encode_command(&args, &mut bytes);
+    bytes
+}
+
+#[test]
+fn power_loss_recovers_a_prefix_under_everysec_and_no() {
+    for policy in [AppendFsync::Everysec, AppendFsync::No] {
+        for seed in 0..200u64 {
+            let mut r = Rig::new(seed, FaultConfig::default(), config(policy));
+            let mut states = vec![state(&r.server)];
+            for i in 0..(seed % 30) {
+                r.ok(&["SET", &format!("k{}", i % 5), &format!("{i}-{}", "x".repeat((i * 37 % 700) as usize))]);
+                states.push(state(&r.server));
+                if i % 4 == 0 {
+                    r.sim.clock.advance_ms(600);
+                    r.cron();
+                    r.sim.background.complete_all();
+                }
+            }
+            r.sim.power_loss();
+            r.restart();
+            let got = state(&r.server);
+            assert!(states.contains(&got), "{policy:?} seed {seed}: recovered state is not a prefix");
+        }
+    }
+}
+
+#[test]
+fn short_write_then_error_is_rolled_back_and_misconf_until_a_good_write() {
+    let mut r = Rig::new(3, FaultConfig::default(), config(AppendFsync::Everysec));
+    r.ok(&["SET", "a", "1"]);
+    let size = r.visible().len();
+    r.sim.fs.fail_next(FsOp::Write, Fault::ShortWrite);
+    r.sim.fs.fail_next(FsOp::Write, Fault::Enospc);
+    r.cmd(&["SET", "b", "2"]);
+    assert_eq!(r.visible().len(), size, "the partial write was truncated away");
+    let refused = is_error(&r.cmd(&["SET", "c", "3"])).expect("writes refused");
+    assert_eq!(refused, "MISCONF Errors writing to the AOF file: No space left on device");
+    assert_eq!(r.cmd(&["GET", "a"]), Frame::Bulk(b"1".to_vec()), "reads still served");
+    r.cron(); // retries aof_buf: succeeds now
+    r.ok(&["SET", "c", "3"]);
+    let before = state(&r.server);
+    r.sim.process_crash(OrphanPolicy::Drop);
+    r.restart();
+    assert_eq!(state(&r.server), before, "b written exactly once after the retry");
+}
+
+#[test]
+fn write_eio_under_always_is_fatal_and_the_reply_must_not_be_released() {
+    let mut r = Rig::new(4, FaultConfig::default(), config(AppendFsync::Always));
+    r.sim.fs.fail_next(FsOp::Write, Fault::Eio);
+    r.server.feed(r.client, &encode(&["SET", "a", "1"]));
+    r.server.before_sleep();
+    assert!(r.server.aof.fatal_error.is_some());
+}
+
+#[test]
+fn fsync_eio_under_always_is_fatal() {
+    let mut r = Rig::new(5, FaultConfig::default(), config(AppendFsync::Always));
+    r.sim.fs.fail_next(FsOp::Fsync, Fault::Eio);
+    r.server.feed(r.client, &encode(&["SET", "a", "1"]));
+    r.server.before_sleep();
+    let fatal = r.server.aof.fatal_error.clone().expect("fatal");
+    assert!(fatal.contains("fsync policy is 'always'"), "{fatal}");
+}
+
+#[test]
+fn fsync_eio_under_everysec_gives_misconf_then_the_tail_is_rewritten_and_durable() {
+    let mut r = Rig::new(6, FaultConfig::default(), config(AppendFsync::Everysec));
+    r.sim.clock.advance_ms(1500);
+    r.ok(&["SET", "a", "1"]); // fsync submitted
+    r.sim.fs.fail_next(FsOp::Fsync, Fault::Eio);
+    r.sim.background.complete_all();
+    r.cron();
+    let refused = is_error(&r.cmd(&["SET", "b", "2"])).expect("writes refused after fsync EIO");
+    assert_eq!(refused, "MISCONF Errors writing to the AOF file: Input/output error");
+    // cron repairs: truncate to the durable size, write the tail again, fsync in background.
+    r.sim.clock.advance_ms(1000);
+    r.cron();
+    r.sim.background.complete_all();
+    r.cron();
+    r.ok(&["SET", "b", "2"]);
+    r.sim.clock.advance_ms(1100);
+    r.cron();
+    r.sim.background.complete_all();
+    r.cron();
+    let before = state(&r.server);
+    r.sim.power_loss_with(&mut keel_sim::fs::LoseAll);
+    r.restart();
+    assert_eq!(state(&r.server), before, "data under a failed fsync was written again and made durable");
+}
+
+#[test]
+fn idle_period_after_a_burst_still_gets_its_fsync_under_everysec() {
+    let mut r = Rig::new(7, FaultConfig::default(), config(AppendFsync::Everysec));
+    r.sim.clock.advance_ms(1500);
+    r.ok(&["SET", "a", "1"]); // fsync of "a" submitted
+    r.ok(&["SET", "b", "2"]); // within the same second: no fsync
+    r.sim.background.complete_all();
+    for _ in 0..20 {
+        r.sim.clock.advance_ms(100);
+        r.cron();
+        r.sim.background.complete_all();
+    }
+    r.cron();
+    let before = state(&r.server);
+    r.sim.power_loss_with(&mut keel_sim::fs::LoseAll);
+    r.restart();
+    assert_eq!(state(&r.server), before);
+}
+
+#[test]
+fn a_pending_background_fsync_postpones_the_write_for_at_most_two_seconds() {
+    let faults = FaultConfig { fsync_latency_us: (10_000_000, 10_000_000), ..FaultConfig::default() };
+    let mut r = Rig::new(8, faults, config(AppendFsync::Everysec));
+    r.sim.clock.advance_ms(1500);
+    r.ok(&["SET", "a", "1"]); // background fsync now pending for 10 s
+    let size = r.visible().len();
+    r.ok(&["SET", "b", "2"]);
+    assert_eq!(r.visible().len(), size, "postponed");
+    r.sim.clock.advance_ms(2100);
+    r.cron();
+    assert!(r.visible().len() > size, "written after 2 s");
+    assert_eq!(r.server.aof.delayed_fsync, 1);
+}
+
+#[test]
+fn torn_tail_is_truncated_at_the_last_complete_command_and_refused_with_load_truncated_no() {
+    let mut r = Rig::new(9, FaultConfig::default(), config(AppendFsync::Always));
+    r.ok(&["SET", "a", "1"]);
+    r.ok(&["SET", "b", "2"]);
+    let good = r.visible().len() as u64;
+    // A torn write: half of a command at the end.
+    let file = r.server.aof.file.clone().expect("open");
+    file.write(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$5\r\nab").expect("write");
+    file.fsync().expect("fsync");
+    r.sim.process_crash(OrphanPolicy::Drop);
+    let mut strict = r.config.clone();
+    strict.aof_load_truncated = false;
+    let mut refused = Server::new(r.sim.env(), strict);
+    refused.startup();
+    let err = refused.aof.load_error.clone().expect("refused");
+    assert!(err.starts_with("Unexpected end of file reading the append only file appendonly.aof"), "{err}");
+    r.restart();
+    assert_eq!(r.visible().len() as u64, good);
+    assert_eq!(r.server.ks.total_keys(), 2);
+    assert!(r.server.log.drain().iter().any(|l| l.contains(&format!("!!! Truncating the AOF appendonly.aof at offset {good} !!!"))));
+}
+
+#[test]
+fn tail_cut_inside_multi_is_truncated_before_the_multi() {
+    let mut r = Rig::new(10, FaultConfig::default(), config(AppendFsync::Always));
+    r.ok(&["SET", "a", "1"]);
+    let good = r.visible().len();
+    let file = r.server.aof.file.clone().expect("open");
+    file.write(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n*1\r\n$4\r\nEX").expect("write");
+    r.sim.process_crash(OrphanPolicy::Drop);
+    r.restart();
+    assert_eq!(r.visible().len(), good);
+    assert_eq!(r.server.ks.total_keys(), 1);
+    // and new writes after the restart are not swallowed by a dangling MULTI
+    r.ok(&["SET", "c", "3"]);
+    r.sim.process_crash(OrphanPolicy::Drop);
+    r.restart();
+    assert_eq!(r.server.ks.total_keys(), 2);
+}
+
+#[test]
+fn zero_filled_tail_left_by_power_loss_is_treated_as_torn() {
+    let mut r = Rig::new(11, FaultConfig::default(), config(AppendFsync::Always));
+    r.ok(&["SET", "a", "1"]);
+    let good = r.visible().len();
+    let file = r.server.aof.file.clone().expect("open");
+    file.set_len(good as u64 + 512).expect("extend with zeros");
+    file.write(b"*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n9\r\n").expect("write after the hole");
+    r.sim.process_crash(OrphanPolicy::Drop);
+    r.restart();
+    assert_eq!(r.visible().len(), good);
+    assert_eq!(r.server.ks.total_keys(), 1);
+}
+
+#[test]
+fn corruption_before_the_tail_refuses_to_start_with_the_offset() {
+    let mut r = Rig::new(12, FaultConfig::default(), config(AppendFsync::Always));
+    r.ok(&["SET", "a", "1"]);
+    let file = r.server.aof.file.clone().expect("open");
+    file.write(b"+garbage\r\n").expect("write");
+    r.sim.process_crash(OrphanPolicy::Drop);
+    let mut s = Server::new(r.sim.env(), r.config.clone());
+    s.startup();
+    let err = s.aof.load_error.expect("refused");
+    assert!(err.starts_with("Bad file format reading the append only file appendonly.aof at offset"), "{err}");
+
+    let mut r = Rig::new(13, FaultConfig::default(), config(AppendFsync::Always));
+    let file = r.server.aof.file.clone().expect("open");
+    file.write(b"*2\r\n$7\r\nNOTACMD\r\n$1\r\nk\r\n").expect("write");
+    r.sim.process_crash(OrphanPolicy::Drop);
+    let mut s = Server::new(r.sim.env(), r.config.clone());
+    s.startup();
+    assert_eq!(s.aof.load_error.as_deref(), Some("Unknown command 'NOTACMD' reading the append only file appendonly.aof at offset 0"));
+    let _ = &mut r;
+}
+
+/// Apply one random write of the workload.
+fn random_write(r: &mut Rig, rng: &mut u64) {
+    *rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let x = *rng >> 33;
+    let key = format!("k{}", x % 23);
+    match x % 7 {
+        0 => r.ok(&["SET", &key, &x.to_string()]),
+        1 => r.ok(&["SET", &key, "v", "EX", &(1 + x % 1000).to_string()]),
+        2 => r.ok(&["DEL", &key]),
+        3 => {
+            r.ok(&["SELECT", &(x % 3).to_string()]);
+            r.ok(&["SET", &key, "other-db"]);
+        }
+        4 => {
+            r.cmd(&["INCRBYFLOAT", &key, "0.5"]);
+        }
+        5 => {
+            r.ok(&["MULTI"]);
+            r.cmd(&["SET", &key, "m"]);
+            r.cmd(&["APPEND", &key, "x"]);
+            r.ok(&["EXEC"]);
+        }
+        _ => {
+            r.cmd(&["EXPIRE", &key, "500"]);
+        }
+    }
+}
+
+#[test]
+fn rewrite_replays_to_the_snapshot_plus_every_write_made_during_it() {
+    for seed in 0..60u64 {
+        let policy = [AppendFsync::Always, AppendFsync::Everysec, AppendFsync::No][(seed % 3) as usize];
+        let mut r = Rig::new(seed, FaultConfig::default(), config(policy));
+        let mut rng = seed;
+        for _ in 0..(seed % 50 + 100) {
+            random_write(&mut r, &mut rng);
+        }
+        for round in 0..3 {
+            assert_eq!(r.cmd(&["BGREWRITEAOF"]), Frame::Simple("Background append only file rewriting started".into()));
+            assert!(is_error(&r.cmd(&["BGREWRITEAOF"])).is_some(), "refused while running");
+            // Interleave writes with child steps.
+            loop {
+                rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1);
+                for _ in 0..(rng >> 60) {
+                    random_write(&mut r, &mut rng);
+                }
+                if !matches!(r.sim.forker.step_child(), keel_sim::fork::ChildProgress::Running) {
+                    break;
+                }
+            }
+            for _ in 0..((rng >> 61) + round) {
+                random_write(&mut r, &mut rng);
+            }
+            r.cron(); // reaps the child: the done handler installs the new file
+            assert_eq!(r.server.aof.child_pid, None);
+            assert_eq!(r.server.aof.rewrites, round + 1);
+            for _ in 0..5 {
+                random_write(&mut r, &mut rng);
+            }
+        }
+        let before = state(&r.server);
+        assert!(!r.sim.fs.visible_contents(Path::new(AOF)).unwrap_or_default().is_empty());
+        r.sim.process_crash(OrphanPolicy::Drop);
+        r.restart();
+        assert_eq!(state(&r.server), before, "seed {seed}");
+        let names = r.sim.fs.list_durable(Path::new("."));
+        assert!(!names.iter().any(|n| n.starts_with("temp-rewriteaof")), "{names:?}");
+    }
+}
+
+#[test]
+fn a_killed_or_failing_rewrite_changes_nothing() {
+    let mut r = Rig::new(14, FaultConfig::default(), config(AppendFsync::Always));
+    r.ok(&["SET", "a", "1"]);
+    r.ok(&["BGREWRITEAOF"]);
+    r.ok(&["SET", "b", "2"]);
+    r.sim.forker.step_child();
+    assert!(r.sim.forker.kill_child());
+    r.cron();
+    assert!(r.server.aof.last_rewrite_failed);
+    r.ok(&["SET", "c", "3"]);
+    let before = state(&r.server);
+    r.sim.power_loss();
+    r.restart();
+    assert_eq!(state(&r.server), before);
+    assert!(!r.sim.fs.list_durable(Path::new(".")).iter().any(|n| n.starts_with("temp-rewriteaof")));
+}
+
+#[test]
+fn power_loss_at_any_point_of_a_rewrite_under_always_keeps_every_acknowledged_write() {
+    for seed in 0..120u64 {
+        let mut r = Rig::new(seed, FaultConfig::default(), config(AppendFsync::Always));
+        let mut rng = seed;
+        for _ in 0..30 {
+            random_write(&mut r, &mut rng);
+        }
+        r.ok(&["BGREWRITEAOF"]);
+        let stop = seed % 12;
+        let mut acked = state(&r.server);
+        for i in 0..stop {
+            random_write(&mut r, &mut rng);
+            acked = state(&r.server);
+            r.sim.forker.step_child();
+            if i == stop / 2 {
+                r.cron();
+            }
+        }
+        if seed % 2 == 0 {
+            r.sim.forker.run_child_to_end();
+            r.cron();
+            acked = state(&r.server);
+        }
+        r.sim.power_loss();
+        r.restart();
+        assert_eq!(state(&r.server), acked, "seed {seed}");
+    }
+}
+
+#[test]
+fn strings_stay_equal_after_replaying_int_and_raw_encodings() {
+    let mut r = Rig::new(15, FaultConfig::default(), config(AppendFsync::Always));
+    r.ok(&["SET", "n", "12345"]);
+    r.ok(&["APPEND", "n", "6"]);
+    r.ok(&["SET", "big", &"y".repeat(100)]);
+    r.ok(&["BGREWRITEAOF"]);
+    r.sim.forker.run_child_to_end();
+    r.cron();
+    r.sim.process_crash(OrphanPolicy::Drop);
+    r.restart();
+    let entry = r.server.ks.dbs[0].dict.get(&b"n"[..]).expect("n");
+    let Value::Str(s) = &entry.value;
+    assert_eq!(s, &Str::Int(123456));
+}
