@@ -38,9 +38,11 @@ use crate::marks::{self, Marks};
 use crate::scenario::{Event, Scenario, ScenarioConfig};
 use crate::workload::{resolve_time_arg, Argv};
 
-/// Which persistence the engine implements. Until RDB (issue 5) and AOF (issue 6) land,
-/// `startup()` loads nothing, so the only correct recovery is the empty state whatever the
-/// configuration says; flip these when a feature lands and the oracle's policy follows.
+/// Which persistence the harness can check. RDB (issue 5) has landed in the engine, but the
+/// harness does not yet record snapshot fork points and durability (`History::snapshot_forked`
+/// / `snapshot_durable`), nor AOF fsync points (`durable_through`); until it does, persistence
+/// is configured off and the only correct recovery is the empty state. Flip a flag together
+/// with the recording it needs; the oracle's policy follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Capabilities {
     pub aof: bool,
@@ -104,13 +106,18 @@ pub fn policy_for(config: &Config, caps: Capabilities, faults_fsync_max_us: u64)
 }
 
 /// The engine configuration of a scenario.
+///
+/// Persistence knobs reach the engine only when the harness can check them: a snapshot's fork
+/// point and durability, and the AOF's fsync points, must be recorded in the epoch log before
+/// RdbOnly / AOF policies can be judged (see [`Capabilities`]). Until then the knobs are drawn
+/// (so seeds keep their meaning) but the server runs without persistence.
 pub fn server_config(cfg: &ScenarioConfig) -> Config {
     Config {
         hz: cfg.hz,
         dir: "/data".into(),
-        appendonly: cfg.appendonly,
+        appendonly: cfg.appendonly && ENGINE.aof,
         appendfsync: cfg.appendfsync,
-        save_points: cfg.save_points.clone(),
+        save_points: if ENGINE.rdb { cfg.save_points.clone() } else { Vec::new() },
         aof_use_rdb_preamble: cfg.aof_use_rdb_preamble,
         auto_aof_rewrite_min_size: cfg.auto_aof_rewrite_min_size,
         ..Config::default()

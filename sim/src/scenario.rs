@@ -282,7 +282,10 @@ impl Generator<'_> {
 
     fn config_set(&mut self) {
         let (param, values) = CONFIG_SETS[self.rng.below(CONFIG_SETS.len() as u64) as usize];
-        let value = values[self.rng.below(values.len() as u64) as usize];
+        let mut value = values[self.rng.below(values.len() as u64) as usize];
+        if param == "save" && !crate::harness::ENGINE.rdb {
+            value = ""; // snapshots are not checkable yet (see harness::Capabilities)
+        }
         self.out.push(Event::ConfigSet { param: param.to_string(), value: value.to_string() });
     }
 }
