@@ -17,10 +17,7 @@ struct Rig {
 }
 
 fn config(save_points: Vec<(u64, u64)>) -> Config {
-    let mut c = Config::default();
-    c.dir = "/data".into();
-    c.save_points = save_points;
-    c
+    Config { dir: "/data".into(), save_points, ..Config::default() }
 }
 
 impl Rig {

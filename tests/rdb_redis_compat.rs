@@ -56,9 +56,7 @@ fn redis_check_rdb_accepts(file: &[u8]) {
 
 /// A server on the real file system in a temp dir, with a dataset of strings of every shape.
 fn keel_server_with_strings(dir: &std::path::Path) -> Server {
-    let mut config = Config::default();
-    config.dir = dir.to_string_lossy().into_owned();
-    config.save_points.clear();
+    let config = Config { dir: dir.to_string_lossy().into_owned(), save_points: vec![], ..Config::default() };
     let mut s = Server::new(Env::os(), config);
     let far = 4_102_444_800_000; // 2100-01-01
     let values: Vec<Vec<u8>> = vec![
@@ -99,8 +97,7 @@ fn keel_snapshot_of_strings_loads_in_redis_with_the_same_digest() {
     assert!(std::fs::read_dir(dir.path()).expect("list").all(|e| !e.expect("entry").file_name().to_string_lossy().starts_with("temp-")));
 
     // Keel reads its own file back to the same content.
-    let mut config = Config::default();
-    config.dir = dir.path().to_string_lossy().into_owned();
+    let config = Config { dir: dir.path().to_string_lossy().into_owned(), ..Config::default() };
     let mut again = Server::new(Env::os(), config);
     keel::rdb::startup_load(&mut again);
     assert_eq!(again.rdb.load_error, None);

@@ -239,7 +239,7 @@ mod tests {
             let mut out = Vec::new();
             put_len(&mut out, len);
             assert_eq!(out, bytes);
-            assert_eq!(Reader::new(&bytes).len().expect("valid length"), len);
+            assert_eq!(Reader::new(&bytes).length().expect("valid length"), len);
         }
     }
 

@@ -110,7 +110,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A plain length; a special string encoding here is corrupt.
-    pub fn len(&mut self) -> Result<u64> {
+    pub fn length(&mut self) -> Result<u64> {
         let at = self.offset();
         match self.len_or_enc()? {
             LenOrEnc::Len(n) => Ok(n),
@@ -122,7 +122,7 @@ impl<'a> Reader<'a> {
     /// of the input cannot hold that many, so callers may preallocate it.
     pub fn count(&mut self, min_item_bytes: usize) -> Result<usize> {
         let at = self.offset();
-        let n = self.len()?;
+        let n = self.length()?;
         let room = (self.remaining() / min_item_bytes.max(1)) as u64;
         if n > room {
             return Err(RdbError::corrupt(at, format!("count {n} larger than the rest of the file can hold")));
@@ -151,9 +151,9 @@ impl<'a> Reader<'a> {
 
     /// `<clen><ulen><clen bytes>` (`rdbLoadLzfStringObject`).
     fn lzf_string(&mut self) -> Result<Vec<u8>> {
-        let clen = self.len()?;
+        let clen = self.length()?;
         let ulen_at = self.offset();
-        let ulen = self.len()?;
+        let ulen = self.length()?;
         let data_at = self.offset();
         let data = self.bytes_u64(clen)?;
         let limit = clen.saturating_mul(LZF_EXPANSION_MAX).saturating_add(64).min(STRING_LEN_MAX);

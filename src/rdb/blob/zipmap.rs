@@ -1,7 +1,7 @@
 //! zipmap (Redis ≤ 2.4 hashes, RDB type 9): `<zmlen u8>` then pairs
-//! `<len>key<len><free>value<free bytes>`, then `0xFF`. A length is 1 byte if < 254, else `0xFE`
-//! + u32 LE; `0xFF` in a length position is the end. `zmlen` < 254 is the pair count, 254 means
-//! "count unknown".
+//! `<len>key<len><free>value<free bytes>`, then `0xFF`. A length is 1 byte if < 254, else
+//! `0xFE` followed by a u32 LE; `0xFF` in a length position is the end. `zmlen` < 254 is the
+//! pair count, 254 means "count unknown".
 //!
 //! Example {"foo": "bar"}: `[01] [03 66 6f 6f] [03 00 62 61 72] [ff]` (the unit test decodes it).
 //!
@@ -13,13 +13,15 @@ use super::{int_le, slice, Corrupt};
 const BIGLEN: u8 = 254;
 const END: u8 = 0xFF;
 
+/// Field/value pairs.
+pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The (field, value) pairs of a zipmap blob.
-pub fn parse(zm: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Corrupt> {
+pub fn parse(zm: &[u8]) -> Result<Pairs, Corrupt> {
     let zmlen = *zm.first().ok_or(Corrupt::at(0, "zipmap: empty blob"))?;
     let mut pos = 1;
     let mut out = Vec::new();
-    loop {
-        let Some(len) = length(zm, &mut pos)? else { break };
+    while let Some(len) = length(zm, &mut pos)? {
         let key = slice(zm, pos, len, "zipmap: key past the end")?.to_vec();
         pos += len;
         let vlen = length(zm, &mut pos)?.ok_or(Corrupt::at(pos, "zipmap: end marker where a value length was expected"))?;

@@ -39,7 +39,7 @@ pub fn quicklist2(r: &mut Reader<'_>) -> Result<LoadedValue> {
     let mut out = Vec::new();
     for _ in 0..nodes {
         let container_at = r.offset();
-        match r.len()? {
+        match r.length()? {
             QUICKLIST_NODE_PLAIN => out.push(r.string()?.into_owned()),
             QUICKLIST_NODE_PACKED => {
                 let (lp, at) = blob(r)?;

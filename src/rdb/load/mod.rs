@@ -154,7 +154,7 @@ impl<'a> Parser<'a> {
                     None
                 }
                 OP_IDLE => {
-                    self.pending.idle_s = Some(self.r.len()?);
+                    self.pending.idle_s = Some(self.r.length()?);
                     None
                 }
                 OP_FREQ => {
@@ -174,14 +174,14 @@ impl<'a> Parser<'a> {
         match op {
             OP_EOF => self.eof(),
             OP_SELECTDB => {
-                let db = self.r.len()?;
+                let db = self.r.length()?;
                 if db >= self.opts.databases as u64 {
                     return Err(RdbError::corrupt(at, format!("FATAL: Data file was created with a Redis server configured to handle more than {} databases", self.opts.databases)));
                 }
                 self.db = db as usize;
                 Ok(Event::SelectDb { db: self.db, offset: at })
             }
-            OP_RESIZEDB => Ok(Event::ResizeDb { keys: self.r.len()?, expires: self.r.len()?, offset: at }),
+            OP_RESIZEDB => Ok(Event::ResizeDb { keys: self.r.length()?, expires: self.r.length()?, offset: at }),
             OP_AUX => {
                 let key = self.r.string()?.into_owned();
                 let value = self.r.string()?.into_owned();
@@ -189,7 +189,7 @@ impl<'a> Parser<'a> {
             }
             OP_FUNCTION2 => Ok(Event::Function { offset: at, code_len: self.r.string()?.len() }),
             OP_SLOT_INFO => {
-                let _slot = (self.r.len()?, self.r.len()?, self.r.len()?);
+                let _slot = (self.r.length()?, self.r.length()?, self.r.length()?);
                 self.next_event()?.ok_or(RdbError::Truncated { offset: self.r.offset() })
             }
             OP_FUNCTION_PRE_GA | OP_MODULE_AUX => {

@@ -32,7 +32,7 @@ pub fn skip(r: &mut Reader<'_>, t: u8) -> Result<()> {
     }
     let header_lens = if v2 { 8 } else { 3 };
     for _ in 0..header_lens {
-        r.len()?;
+        r.length()?;
     }
     let groups = r.count(2)?;
     for _ in 0..groups {
@@ -43,16 +43,16 @@ pub fn skip(r: &mut Reader<'_>, t: u8) -> Result<()> {
 
 fn skip_group(r: &mut Reader<'_>, t: u8, v2: bool) -> Result<()> {
     r.string()?;
-    r.len()?;
-    r.len()?;
+    r.length()?;
+    r.length()?;
     if v2 {
-        r.len()?;
+        r.length()?;
     }
     let pel = r.count(STREAM_ID_BYTES + 9)?;
     for _ in 0..pel {
         r.bytes(STREAM_ID_BYTES)?;
         r.i64_le()?;
-        r.len()?;
+        r.length()?;
     }
     let consumers = r.count(10)?;
     for _ in 0..consumers {

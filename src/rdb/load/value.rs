@@ -63,7 +63,7 @@ pub fn check_unique<'a>(items: impl IntoIterator<Item = &'a [u8]>, at: u64, what
 
 /// Split a flat element list into pairs; an odd count is corrupt.
 pub fn pairs(flat: Vec<Vec<u8>>, at: u64, what: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    if flat.len() % 2 != 0 {
+    if !flat.len().is_multiple_of(2) {
         return Err(RdbError::corrupt(at, format!("{what} with an odd number of elements")));
     }
     let mut out = Vec::with_capacity(flat.len() / 2);
