@@ -17,7 +17,7 @@
 //! - [`multipart`]: reading a Redis 7 multi-part AOF directory (manifest, base, incr files);
 //! - [`rewrite`]: BGREWRITEAOF through the `Forker` seam, the rewrite buffer, the done handler;
 //! - [`emit`]: how a key is written by a rewrite (≤ 64 items per command);
-//! - [`check`]: `keel-check-aof`.
+//! - [`check`], the report and repair of `keel-check-aof`.
 //!
 //! Durability rules live where they are enforced (see `flush.rs` and `rewrite.rs`).
 

@@ -167,7 +167,7 @@ impl Reader {
 
     fn command(&mut self) -> Result<Vec<Vec<u8>>, ReadError> {
         let argc = self.header(b'*')?;
-        if argc < 1 || argc > ARGC_MAX {
+        if !(1..=ARGC_MAX).contains(&argc) {
             return Err(bad(ReadErrorKind::Format, self.pos, format!("Invalid argument count {argc}")));
         }
         let mut argv = Vec::with_capacity((argc as usize).min(ARGV_PREALLOC_MAX));
