@@ -54,14 +54,18 @@ pub struct Keyspace {
     pub dirty: u64,
     pub effects: Vec<Effect>,
     pub lru_mode: LruMode,
+    /// Someone consumes effects (AOF on, a rewrite running, an observer): record them.
+    /// When false, commands skip building effect argvs (the common no-persistence case).
+    pub record_effects: bool,
     /// A fork child is running: don't touch LRU fields, don't resize tables.
     pub child_running: bool,
     /// Loading or a replica: no lazy expiry deletions (keys still read as missing).
     pub expiry_paused: bool,
     pub rng: Rng,
     hash: KeyedState,
-    /// Per db: watched key → clients watching it.
-    watched: Vec<KeyedMap<Box<[u8]>, Vec<ClientId>>>,
+    /// Per db: watched key → clients watching it, each with Redis's `wk->expired` flag (the
+    /// key was already logically expired when WATCHed).
+    watched: Vec<KeyedMap<Box<[u8]>, Vec<(ClientId, bool)>>>,
     /// Clients whose watched keys were touched (CLIENT_DIRTY_CAS).
     dirty_cas: BTreeSet<ClientId>,
 }
@@ -77,6 +81,7 @@ impl Keyspace {
             stats: KeyspaceStats::default(),
             dirty: 0,
             effects: Vec::new(),
+            record_effects: true,
             lru_mode: LruMode::Lru,
             child_running: false,
             expiry_paused: false,
@@ -128,7 +133,9 @@ impl Keyspace {
     pub fn delete_expired(&mut self, db: usize, key: &[u8]) {
         if self.dbs[db].remove(key).is_some() {
             self.stats.expired_keys += 1;
-            self.effects.push(Effect { db, argv: vec![b"DEL".to_vec(), key.to_vec()] });
+            if self.record_effects {
+                self.effects.push(Effect { db, argv: vec![b"DEL".to_vec(), key.to_vec()] });
+            }
             self.touch_watched(db, key);
         }
     }
@@ -186,13 +193,16 @@ impl Keyspace {
     /// `setKey`: store a value, keeping the old LRU on overwrite (as Redis's `dbOverwrite`),
     /// clearing any expire unless `keep_ttl`, and touching WATCHers.
     pub fn set_key(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
-        let lru = match self.dbs[db].dict.get(key) {
-            Some(old) => old.lru,
-            None => self.new_lru(),
-        };
-        self.dbs[db].insert(key, Entry { value, lru });
+        let lru = self.new_lru();
+        let d = &mut self.dbs[db];
+        match d.dict.get_mut(key) {
+            Some(old) => old.value = value,
+            None => {
+                d.dict.insert(Box::from(key), Entry { value, lru });
+            }
+        }
         if !keep_ttl {
-            self.dbs[db].persist(key);
+            d.persist(key);
         }
         self.touch_watched(db, key);
     }
@@ -206,34 +216,52 @@ impl Keyspace {
 
     /// Record an effect to propagate.
     pub fn propagate(&mut self, db: usize, argv: Vec<Vec<u8>>) {
-        self.effects.push(Effect { db, argv });
+        if self.record_effects {
+            self.effects.push(Effect { db, argv });
+        }
     }
 
     // ---- WATCH -------------------------------------------------------------------------
 
     pub fn watch(&mut self, db: usize, key: &[u8], client: ClientId) {
+        let expired = self.dbs[db].dict.contains_key(key) && self.is_expired(db, key);
         let list = self.watched[db].entry(Box::from(key)).or_default();
-        if !list.contains(&client) {
-            list.push(client);
+        if !list.iter().any(|(c, _)| *c == client) {
+            list.push((client, expired));
         }
+    }
+
+    /// EXEC's `isWatchedKeyExpired` for one key: logically expired now, and not already
+    /// expired when it was WATCHed.
+    pub fn watched_key_expired(&self, db: usize, key: &[u8], client: ClientId) -> bool {
+        let flagged = self.watched[db].get(key).is_some_and(|l| l.iter().any(|(c, e)| *c == client && *e));
+        !flagged && self.dbs[db].dict.contains_key(key) && self.is_expired(db, key)
     }
 
     pub fn unwatch(&mut self, db: usize, key: &[u8], client: ClientId) {
         if let Some(list) = self.watched[db].get_mut(key) {
-            list.retain(|c| *c != client);
+            list.retain(|(c, _)| *c != client);
             if list.is_empty() {
                 self.watched[db].remove(key);
             }
         }
     }
 
-    /// `touchWatchedKey`: mark every client watching `key` as dirty.
+    /// `touchWatchedKey`: mark every client watching `key` as dirty — except that deleting a
+    /// key that was already expired when WATCHed is no logical change: the flag is cleared.
     pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
         if self.watched[db].is_empty() {
             return;
         }
-        if let Some(list) = self.watched[db].get(key) {
-            self.dirty_cas.extend(list.iter().copied());
+        let exists = self.dbs[db].dict.contains_key(key);
+        if let Some(list) = self.watched[db].get_mut(key) {
+            for (client, expired) in list.iter_mut() {
+                if *expired && !exists {
+                    *expired = false;
+                } else {
+                    self.dirty_cas.insert(*client);
+                }
+            }
         }
     }
 

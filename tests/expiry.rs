@@ -6,58 +6,10 @@
 //!   number of cron ticks;
 //! - a key is expired strictly after its expire time (`now > when`), as in Redis 7.0.
 
-use keel::config::Config;
-use keel::keyspace::ClientId;
-use keel::resp::{encode_command, parse_frame, Frame, FrameLimits};
-use keel::server::Server;
-use keel_sim::env::SimEnv;
-use keel_sim::fs::FaultConfig;
+mod support;
 
-/// A server on a simulated environment with one connected client.
-struct Rig {
-    sim: SimEnv,
-    server: Server,
-    client: ClientId,
-}
-
-impl Rig {
-    fn new(seed: u64) -> Rig {
-        let sim = SimEnv::new(seed, FaultConfig::default());
-        let mut config = Config::default();
-        config.save_points.clear();
-        let mut server = Server::new(sim.env(), config);
-        let client = server.connect("sim:1".into(), "sim:0".into());
-        Rig { sim, server, client }
-    }
-
-    fn cmd(&mut self, line: &str) -> Frame {
-        let args: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
-        let mut bytes = Vec::new();
-        encode_command(&args, &mut bytes);
-        self.server.feed(self.client, &bytes);
-        self.server.before_sleep();
-        let out = self.server.pending_output(self.client).expect("client connected").to_vec();
-        self.server.output_sent(self.client, out.len());
-        let (frame, used) = parse_frame(&out, &FrameLimits::default()).expect("valid reply").expect("complete reply");
-        assert_eq!(used, out.len(), "exactly one reply to {line}");
-        frame
-    }
-
-    fn advance_ms(&mut self, ms: u64) {
-        self.sim.clock.advance_ms(ms);
-    }
-
-    fn int(&mut self, line: &str) -> i64 {
-        match self.cmd(line) {
-            Frame::Integer(n) => n,
-            other => panic!("{line}: expected an integer, got {other:?}"),
-        }
-    }
-
-    fn keys_in_db0(&self) -> usize {
-        self.server.ks.dbs[0].len()
-    }
-}
+use keel::resp::Frame;
+use support::rig::Rig;
 
 #[test]
 fn lazy_expiry_hides_and_deletes_a_key_once_its_time_has_passed() {

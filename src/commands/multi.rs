@@ -50,7 +50,7 @@ pub fn unwatch(s: &mut Server, c: &mut Client, _: &Argv, _: &mut Ctx) {
 
 /// Has a watched key logically expired since WATCH (`isWatchedKeyExpired`)?
 fn watched_key_expired(s: &Server, c: &Client) -> bool {
-    c.watched.iter().any(|(db, key)| s.ks.dbs[*db].dict.contains_key(&key[..]) && s.ks.is_expired(*db, key))
+    c.watched.iter().any(|(db, key)| s.ks.watched_key_expired(*db, key, c.id))
 }
 
 pub fn exec(s: &mut Server, c: &mut Client, _: &Argv, ctx: &mut Ctx) {

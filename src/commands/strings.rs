@@ -131,7 +131,8 @@ fn set_generic(s: &mut Server, c: &mut Client, key: &[u8], val: &[u8], o: &SetOp
     if o.get && !reply_get(s, c, key) {
         return;
     }
-    let found = s.ks.lookup_write(c.db, key).is_some();
+    // Plain SET only needs lazy expiry applied, not the lookup (one hash probe fewer).
+    let found = if o.nx || o.xx { s.ks.lookup_write(c.db, key).is_some() } else { !s.ks.expire_if_needed(c.db, key) };
     if (o.nx && found) || (o.xx && !found) {
         if !o.get {
             c.add_null();

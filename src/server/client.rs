@@ -42,6 +42,8 @@ pub struct Client {
     /// Bytes of `reply` already written by the driver when the buffer is drained partially.
     pub reply_sent: usize,
     pub total_commands: u64,
+    /// Since when the pending reply has been over the soft output limit.
+    pub soft_limit_since_ms: Option<i64>,
 }
 
 impl Client {
@@ -68,6 +70,7 @@ impl Client {
             last_cmd: "NULL",
             reply_sent: 0,
             total_commands: 0,
+            soft_limit_since_ms: None,
         }
     }
 

@@ -12,6 +12,7 @@ impl Server {
     pub fn cron(&mut self) {
         self.stats.cron_loops += 1;
         self.ks.now_ms = self.env.clock.unix_ms();
+        self.ks.record_effects = self.wants_effects();
         let now_us = self.env.clock.monotonic_us();
         crate::expire::slow_cycle(self, now_us);
         self.drain_effects();

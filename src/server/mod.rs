@@ -41,7 +41,7 @@ pub struct Server {
     pub env: Env,
     pub config: Config,
     pub ks: Keyspace,
-    pub clients: BTreeMap<ClientId, Client>,
+    pub clients: BTreeMap<ClientId, Box<Client>>,
     pub commands: CommandTable,
     pub stats: Stats,
     pub log: Log,
@@ -118,7 +118,7 @@ impl Server {
             self.stats.rejected_connections += 1;
         }
         self.stats.total_connections += 1;
-        self.clients.insert(id, client);
+        self.clients.insert(id, Box::new(client));
         id
     }
 
@@ -161,6 +161,7 @@ impl Server {
     /// only after this returns.
     pub fn before_sleep(&mut self) {
         self.ks.now_ms = self.env.clock.unix_ms();
+        self.ks.record_effects = self.wants_effects();
         let now_us = self.env.clock.monotonic_us();
         crate::expire::fast_cycle(self, now_us);
         self.drain_effects();
@@ -177,6 +178,11 @@ impl Server {
             return period_us;
         }
         period_us - (now - self.last_cron_us)
+    }
+
+    /// Does anything consume command effects right now (AOF, a rewrite child, an observer)?
+    pub fn wants_effects(&self) -> bool {
+        self.config.appendonly || self.aof.child_pid.is_some() || self.effects_log.is_some()
     }
 
     /// Effects of executed commands go to the AOF buffer (and the rewrite buffer).

@@ -53,11 +53,39 @@ impl Server {
             c.query.clear();
             c.query_pos = 0;
         }
+        self.check_output_limits(c);
+    }
+
+    /// `client-output-buffer-limit normal`: a client whose pending reply passes the hard
+    /// limit, or stays over the soft limit for the soft seconds, is closed (Redis's
+    /// `checkClientOutputBufferLimits`). 0 disables a limit.
+    fn check_output_limits(&mut self, c: &mut Client) {
+        let limit = self.config.output_normal;
+        let pending = c.pending_reply().len() as u64;
+        let now = self.env.clock.unix_ms();
+        let hard = limit.hard_bytes > 0 && pending > limit.hard_bytes;
+        let soft_over = limit.soft_bytes > 0 && pending > limit.soft_bytes;
+        let soft = match (soft_over, c.soft_limit_since_ms) {
+            (false, _) => {
+                c.soft_limit_since_ms = None;
+                false
+            }
+            (true, None) => {
+                c.soft_limit_since_ms = Some(now);
+                limit.soft_seconds == 0
+            }
+            (true, Some(since)) => now - since >= limit.soft_seconds as i64 * 1000,
+        };
+        if (hard || soft) && !c.close_asap {
+            c.close_asap = true;
+            self.log_warning(&format!("Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.", c.id, c.addr));
+        }
     }
 
     /// `processCommand`: checks, MULTI queueing, then `call`.
     pub fn process_command(&mut self, c: &mut Client, argv: &Argv) {
         self.ks.now_ms = self.env.clock.unix_ms();
+        self.ks.record_effects = self.wants_effects();
         let name = argv.get(0);
         if name.eq_ignore_ascii_case(b"quit") {
             c.add_ok();
@@ -114,11 +142,10 @@ impl Server {
     /// `call`: execute with the time snapshot, count, and propagate.
     pub fn call(&mut self, c: &mut Client, cmd: &'static Command, argv: &Argv) {
         let dirty_before = self.ks.dirty;
-        let effects_before = self.ks.effects.len();
         let mut ctx = crate::commands::Ctx { propagated: false };
         (cmd.handler)(self, c, argv, &mut ctx);
-        if self.ks.dirty != dirty_before && !ctx.propagated && cmd.flags & flags::WRITE != 0 {
-            let _ = effects_before;
+        let wanted = self.ks.record_effects && !ctx.propagated && cmd.flags & flags::WRITE != 0;
+        if wanted && self.ks.dirty != dirty_before {
             self.ks.propagate(c.db, argv.iter().map(<[u8]>::to_vec).collect());
         }
         self.stats.total_commands += 1;

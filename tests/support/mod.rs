@@ -3,6 +3,8 @@
 //! client built on `keel::resp`'s frame codec.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types, dead_code)] // tests drive real processes
 
+pub mod rig;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
