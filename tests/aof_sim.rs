@@ -504,3 +504,22 @@ fn strings_stay_equal_after_replaying_int_and_raw_encodings() {
     let Value::Str(s) = &entry.value;
     assert_eq!(s, &Str::Int(123456));
 }
+
+#[test]
+fn turning_appendonly_on_at_runtime_writes_the_dataset_then_appends() {
+    let mut c = config(AppendFsync::Always);
+    c.appendonly = false;
+    let mut r = Rig::new(16, FaultConfig::default(), c);
+    r.ok(&["SET", "a", "1"]);
+    keel::aof::set_appendonly(&mut r.server, true).expect("rewrite started");
+    r.ok(&["SET", "b", "2"]);
+    r.sim.forker.run_child_to_end();
+    r.cron();
+    assert_eq!(r.server.aof.status, keel::aof::AofStatus::On);
+    r.ok(&["SET", "c", "3"]);
+    let before = state(&r.server);
+    r.sim.power_loss();
+    r.config.appendonly = true;
+    r.restart();
+    assert_eq!(state(&r.server), before);
+}

@@ -228,3 +228,36 @@ pub(crate) fn strerror(e: &std::io::Error) -> String {
         None => text,
     }
 }
+
+/// `CONFIG SET appendonly yes|no` (`startAppendOnly` / `stopAppendOnly`). Turning AOF on
+/// starts a rewrite that creates the file; AOF is on once its done handler installed it
+/// (`AofStatus::WaitRewrite` until then; a failed rewrite is retried from cron). Turning it
+/// off writes and fsyncs what is buffered, kills a rewrite child and closes the file.
+pub fn set_appendonly(s: &mut Server, on: bool) -> Result<(), String> {
+    match (on, s.aof.status) {
+        (true, AofStatus::Off) => {
+            s.aof.status = AofStatus::WaitRewrite;
+            if s.rdb.child_pid.is_some() {
+                s.aof.rewrite_scheduled = true;
+                return Ok(());
+            }
+            rewrite::start(s).map_err(|e| {
+                s.aof.status = AofStatus::Off;
+                e
+            })
+        }
+        (false, AofStatus::On | AofStatus::WaitRewrite) => {
+            flush::flush(s, true);
+            let _ = flush::fsync_now(s);
+            rewrite::kill_child(s);
+            if let Some(file) = s.aof.file.take() {
+                s.env.background.submit(crate::env::Job::Close { file });
+            }
+            s.aof.status = AofStatus::Off;
+            s.aof.rewrite_scheduled = false;
+            s.aof.buf.clear();
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
