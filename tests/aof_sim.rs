@@ -511,6 +511,7 @@ fn turning_appendonly_on_at_runtime_writes_the_dataset_then_appends() {
     c.appendonly = false;
     let mut r = Rig::new(16, FaultConfig::default(), c);
     r.ok(&["SET", "a", "1"]);
+    r.server.config.appendonly = true; // CONFIG SET sets the field, then calls the hook
     keel::aof::set_appendonly(&mut r.server, true).expect("rewrite started");
     r.ok(&["SET", "b", "2"]);
     r.sim.forker.run_child_to_end();
