@@ -4,14 +4,11 @@
 
 use crate::digest::{self, DatasetDigest};
 use crate::keyspace::Keyspace;
-use crate::object::{Str, Value};
+use crate::object::Value;
 
 /// Apply a value's type digest to `d`.
 fn mix_value(d: &mut [u8; 20], value: &Value) {
-    match value {
-        Value::Str(Str::Int(n)) => digest::string_digest(d, n.to_string().as_bytes()),
-        Value::Str(Str::Bytes { bytes, .. }) => digest::string_digest(d, bytes),
-    }
+    value.digest_into(d);
 }
 
 /// DEBUG DIGEST: 40 hex characters, all zeros for an empty dataset.

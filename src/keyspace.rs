@@ -46,6 +46,9 @@ pub enum LruMode {
 
 pub type ClientId = u64;
 
+/// One db's watched keys: key → (client, already expired when WATCHed).
+type WatchedKeys = KeyedMap<Box<[u8]>, Vec<(ClientId, bool)>>;
+
 pub struct Keyspace {
     pub dbs: Vec<Db>,
     pub now_ms: i64,
@@ -65,7 +68,7 @@ pub struct Keyspace {
     hash: KeyedState,
     /// Per db: watched key → clients watching it, each with Redis's `wk->expired` flag (the
     /// key was already logically expired when WATCHed).
-    watched: Vec<KeyedMap<Box<[u8]>, Vec<(ClientId, bool)>>>,
+    watched: Vec<WatchedKeys>,
     /// Clients whose watched keys were touched (CLIENT_DIRTY_CAS).
     dirty_cas: BTreeSet<ClientId>,
 }

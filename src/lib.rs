@@ -20,3 +20,4 @@ pub mod server;
 pub mod encoding;
 pub mod aof;
 pub mod rdb;
+pub mod types;

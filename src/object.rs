@@ -99,10 +99,14 @@ fn decimal_len(n: i64) -> usize {
     len
 }
 
-/// A value of any type. Lists, hashes, sets and sorted sets arrive with issue 7.
-#[derive(Clone, Debug, PartialEq)]
+/// A value of any type.
+#[derive(Clone, Debug)]
 pub enum Value {
     Str(Str),
+    List(List),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
 }
 
 impl Value {
@@ -110,20 +114,79 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::List(v) => v.encoding_name(),
+            Value::Hash(v) => v.encoding_name(),
+            Value::Set(v) => v.encoding_name(),
+            Value::ZSet(v) => v.encoding_name(),
         }
     }
 
-    /// Rough element count, used to decide whether UNLINK frees in the background
+    /// Elements (1 for a string): decides whether UNLINK frees in the background
     /// (`lazyfreeGetFreeEffort`).
     pub fn free_effort(&self) -> usize {
         match self {
             Value::Str(_) => 1,
+            Value::List(v) => v.len(),
+            Value::Hash(v) => v.len(),
+            Value::Set(v) => v.len(),
+            Value::ZSet(v) => v.len(),
+        }
+    }
+
+    /// Apply the value's type digest (Redis's `xorObjectDigest`, whatever the encoding).
+    pub fn digest_into(&self, d: &mut [u8; 20]) {
+        use crate::digest;
+        match self {
+            Value::Str(Str::Int(n)) => digest::string_digest(d, n.to_string().as_bytes()),
+            Value::Str(Str::Bytes { bytes, .. }) => digest::string_digest(d, bytes),
+            Value::List(v) => {
+                digest::mix_type(d, digest::ObjType::List);
+                v.for_each(&mut |e| digest::mix(d, e));
+            }
+            Value::Set(v) => {
+                digest::mix_type(d, digest::ObjType::Set);
+                v.for_each(&mut |m| digest::xor(d, m));
+            }
+            Value::Hash(v) => {
+                let mut pairs = Vec::with_capacity(v.len());
+                v.for_each(&mut |f, x| pairs.push((f.to_vec(), x.to_vec())));
+                digest::hash_digest(d, pairs.iter().map(|(f, x)| (f.as_slice(), x.as_slice())));
+            }
+            Value::ZSet(v) => {
+                let mut pairs = Vec::with_capacity(v.len());
+                v.for_each(&mut |m, s| pairs.push((m.to_vec(), s)));
+                digest::zset_digest(d, pairs.iter().map(|(m, s)| (m.as_slice(), *s)));
+            }
+        }
+    }
+}
+
+use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+
+/// Equal content: strings compare exactly (encoding included); aggregates compare by type and
+/// by Redis's value digest, which covers every element and ignores the encoding and the
+/// order of set members and hash fields.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (a, b) if a.type_name() == b.type_name() => {
+                let (mut da, mut db) = ([0u8; 20], [0u8; 20]);
+                a.digest_into(&mut da);
+                b.digest_into(&mut db);
+                da == db
+            }
+            _ => false,
         }
     }
 }

@@ -72,9 +72,7 @@ pub fn engine_state(server: &Server) -> State {
     for (index, db) in server.ks.dbs.iter().enumerate() {
         let mut keys = BTreeMap::new();
         for (key, entry) in db.dict.iter() {
-            let value = match &entry.value {
-                keel::object::Value::Str(s) => Value::Str(s.to_bytes().into_owned()),
-            };
+            let value = model_value(&entry.value);
             keys.insert(key.to_vec(), (value, db.expire_of(key)));
         }
         if !keys.is_empty() {
@@ -82,6 +80,40 @@ pub fn engine_state(server: &Server) -> State {
         }
     }
     state
+}
+
+/// An engine value as the model represents it (no encodings).
+fn model_value(value: &keel::object::Value) -> Value {
+    use keel::object::Value as V;
+    match value {
+        V::Str(s) => Value::Str(s.to_bytes().into_owned()),
+        V::List(l) => {
+            let mut items = std::collections::VecDeque::new();
+            l.for_each(&mut |e| items.push_back(e.to_vec()));
+            Value::List(items)
+        }
+        V::Set(set) => {
+            let mut items = std::collections::BTreeSet::new();
+            set.for_each(&mut |m| {
+                items.insert(m.to_vec());
+            });
+            Value::Set(items)
+        }
+        V::Hash(h) => {
+            let mut fields = BTreeMap::new();
+            h.for_each(&mut |f, v| {
+                fields.insert(f.to_vec(), v.to_vec());
+            });
+            Value::Hash(fields)
+        }
+        V::ZSet(z) => {
+            let mut members = BTreeMap::new();
+            z.for_each(&mut |m, s| {
+                members.insert(m.to_vec(), keel_models::model::Score(s));
+            });
+            Value::ZSet(members)
+        }
+    }
 }
 
 /// `state` as visible at `now_ms`: keys whose expire time has passed removed.

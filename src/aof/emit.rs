@@ -24,9 +24,26 @@ pub fn emit_key(out: &mut Vec<u8>, key: &[u8], entry: &Entry, expire_ms: Option<
     }
     match &entry.value {
         Value::Str(s) => append_command(out, &[b"SET".as_slice(), key, &s.to_bytes()]),
+        other => emit_aggregate(out, key, other),
     }
     if let Some(when) = expire_ms {
         append_command(out, &[b"PEXPIREAT".as_slice(), key, when.to_string().as_bytes()]);
+    }
+}
+
+/// Lists as RPUSH, sets as SADD, hashes as HMSET, sorted sets as ZADD (score as `%.17g`),
+/// in batches of at most [`AOF_REWRITE_ITEMS_PER_CMD`] items.
+fn emit_aggregate(out: &mut Vec<u8>, key: &[u8], value: &Value) {
+    use crate::rdb::value::LoadedValue;
+    match LoadedValue::from_engine(value) {
+        LoadedValue::Str(s) => append_command(out, &[b"SET".as_slice(), key, &s]),
+        LoadedValue::List(v) => emit_batched(out, b"RPUSH", key, 1, v.iter().map(|e| vec![e.as_slice()])),
+        LoadedValue::Set(v) => emit_batched(out, b"SADD", key, 1, v.iter().map(|e| vec![e.as_slice()])),
+        LoadedValue::Hash(v) => emit_batched(out, b"HMSET", key, 2, v.iter().map(|(f, x)| vec![f.as_slice(), x.as_slice()])),
+        LoadedValue::ZSet(v) => {
+            let scores: Vec<String> = v.iter().map(|(_, s)| crate::util::number::d2string(*s)).collect();
+            emit_batched(out, b"ZADD", key, 2, v.iter().zip(&scores).map(|((m, _), s)| vec![s.as_bytes(), m.as_slice()]));
+        }
     }
 }
 

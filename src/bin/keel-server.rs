@@ -95,6 +95,11 @@ fn main() {
     };
     server.log_notice("Server initialized");
     server.startup();
+    if let Some(err) = server.startup_error() {
+        server.log_warning(&err);
+        print_lines(&server.log.drain(), &server.config.logfile);
+        std::process::exit(1);
+    }
     server.log_notice("Ready to accept connections tcp");
     let logfile = server.config.logfile.clone();
     print_lines(&server.log.drain(), &logfile);

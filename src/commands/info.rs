@@ -89,6 +89,9 @@ fn stats_section(s: &Server) -> Vec<(String, String)> {
         ("keyspace_hits".into(), k.keyspace_hits.to_string()),
         ("keyspace_misses".into(), k.keyspace_misses.to_string()),
     ]
+    .into_iter()
+    .chain(crate::rdb::stats_info(s))
+    .collect()
 }
 
 fn keyspace_section(s: &Server) -> Vec<(String, String)> {

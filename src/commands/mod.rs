@@ -5,16 +5,27 @@
 //! at least `n`. Handlers reply into the client and record their effects in the keyspace; see
 //! `server::process` for the propagation contract.
 
+/// One row of a command table: name, arity, flags, first/last key and step, handler.
+macro_rules! cmd {
+    ($name:expr, $arity:expr, $flags:expr, $first:expr, $last:expr, $step:expr, $h:path) => {
+        Command { name: $name, arity: $arity, flags: $flags, first_key: $first, last_key: $last, key_step: $step, handler: $h }
+    };
+}
+
 pub mod aof_cmds;
 pub mod conn;
 pub mod expire;
+pub mod hash;
 pub mod info;
 pub mod keys;
+pub mod list;
 pub mod multi;
 pub mod rdb_cmds;
 pub mod scan;
 pub mod server_cmds;
+pub mod set;
 pub mod strings;
+pub mod zset;
 
 use crate::env::hash::KeyedMap;
 use crate::env::KeyedState;
@@ -94,18 +105,16 @@ const CONTAINERS: [&str; 4] = ["config", "client", "object", "command"];
 
 use flags::*;
 
-const W: u32 = WRITE;
-const WD: u32 = WRITE | DENYOOM;
-const R: u32 = READONLY;
-const NQ: u32 = NO_MULTI_QUEUE;
+/// Shorthands for the tables.
+pub(crate) const W: u32 = WRITE;
+pub(crate) const WD: u32 = WRITE | DENYOOM;
+pub(crate) const R: u32 = READONLY;
+pub(crate) const NQ: u32 = NO_MULTI_QUEUE;
 
-macro_rules! cmd {
-    ($name:expr, $arity:expr, $flags:expr, $first:expr, $last:expr, $step:expr, $h:path) => {
-        Command { name: $name, arity: $arity, flags: $flags, first_key: $first, last_key: $last, key_step: $step, handler: $h }
-    };
-}
+/// The tables of every command family: this file's, then one per data type.
+pub static FAMILIES: [&[Command]; 5] = [COMMANDS, list::COMMANDS, hash::COMMANDS, set::COMMANDS, zset::COMMANDS];
 
-/// Every command.
+/// The string, key, server and connection commands.
 pub static COMMANDS: &[Command] = &[
     // strings
     cmd!("get", 2, R | FAST, 1, 1, 1, strings::get),
@@ -196,7 +205,7 @@ const NAME_MAX: usize = 32;
 impl CommandTable {
     pub fn new() -> CommandTable {
         let mut by_name = KeyedMap::with_hasher(KeyedState::fixed());
-        for cmd in COMMANDS {
+        for cmd in FAMILIES.iter().flat_map(|f| f.iter()) {
             by_name.insert(cmd.name.as_bytes(), cmd);
         }
         CommandTable { by_name }
@@ -214,7 +223,7 @@ impl CommandTable {
     }
 
     pub fn all(&self) -> impl Iterator<Item = &'static Command> + '_ {
-        COMMANDS.iter()
+        FAMILIES.iter().flat_map(|f| f.iter())
     }
 }
 

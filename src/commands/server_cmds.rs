@@ -63,8 +63,16 @@ fn config_set(s: &mut Server, c: &mut Client, a: &Argv) {
             return c.add_error(&format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {e}"));
         }
     }
+    let appendonly_changed = next.appendonly != s.config.appendonly;
     s.config = next;
     s.apply_config();
+    if appendonly_changed {
+        let on = s.config.appendonly;
+        if let Err(msg) = crate::aof::set_appendonly(s, on) {
+            s.config.appendonly = !on;
+            return c.add_error(&msg);
+        }
+    }
     c.add_ok();
 }
 
@@ -160,6 +168,7 @@ fn debug_object(s: &mut Server, c: &mut Client, key: &[u8]) {
     let Some(e) = s.ks.lookup_notouch(c.db, key) else { return c.add_error("ERR no such key") };
     let len = match &e.value {
         crate::object::Value::Str(v) => v.len(),
+        other => other.free_effort(),
     };
     let idle = crate::object::idle_ms(e.lru, now_clock) / 1000;
     let text = format!(

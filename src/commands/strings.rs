@@ -18,6 +18,7 @@ pub(crate) fn get_str<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8], read: boo
     match entry.map(|e| &mut e.value) {
         None => Ok(None),
         Some(Value::Str(s)) => Ok(Some(s)),
+        Some(_) => Err(()),
     }
 }
 

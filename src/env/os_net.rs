@@ -108,6 +108,11 @@ impl EventLoop {
                 }
             }
             server.before_sleep();
+            if let Some(err) = server.fatal_error() {
+                server.log_warning(&format!("{err}; exiting without releasing replies"));
+                log(&server.log.drain());
+                return Err(io::Error::other(err));
+            }
             self.flush(server);
             log(&server.log.drain());
             if server.shutdown {

@@ -108,6 +108,7 @@ impl RdbWriter {
                     Str::Bytes { bytes, .. } => put_string(&mut self.buf, bytes, self.compress),
                 }
             }
+            other => self.loaded_key(key, &LoadedValue::from_engine(other), expire_ms),
         }
     }
 

@@ -8,6 +8,7 @@
 
 use crate::digest;
 use crate::object::{Str, Value};
+use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet, TypeLimits};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoadedValue {
@@ -65,16 +66,44 @@ impl LoadedValue {
     /// The engine's value, for the types the engine has. Strings get the encoding Redis gives
     /// them on load (`tryObjectEncoding`: int, embstr or raw). Other types: `Err(type name)`.
     pub fn into_engine(self) -> Result<Value, &'static str> {
-        match self {
-            LoadedValue::Str(s) => Ok(Value::Str(Str::from_bytes(&s))),
-            other => Err(other.type_name()),
-        }
+        self.into_engine_with(&TypeLimits::default(), &mut crate::env::Rng::new(0))
+    }
+
+    /// The engine's value, with the encoding chosen from `limits` (as Redis converts on load).
+    pub fn into_engine_with(self, limits: &TypeLimits, rng: &mut crate::env::Rng) -> Result<Value, &'static str> {
+        Ok(match self {
+            LoadedValue::Str(s) => Value::Str(Str::from_bytes(&s)),
+            LoadedValue::List(v) => Value::List(List::from_items(v, limits)),
+            LoadedValue::Set(v) => Value::Set(Set::from_items(v, limits)),
+            LoadedValue::Hash(v) => Value::Hash(Hash::from_items(v, limits)),
+            LoadedValue::ZSet(v) => Value::ZSet(ZSet::from_items(v, limits, rng)),
+        })
     }
 
     /// The representation of an engine value (the writer's input).
     pub fn from_engine(value: &Value) -> LoadedValue {
         match value {
             Value::Str(s) => LoadedValue::Str(s.to_bytes().into_owned()),
+            Value::List(v) => {
+                let mut items = Vec::with_capacity(v.len());
+                v.for_each(&mut |e| items.push(e.to_vec()));
+                LoadedValue::List(items)
+            }
+            Value::Set(v) => {
+                let mut items = Vec::with_capacity(v.len());
+                v.for_each(&mut |e| items.push(e.to_vec()));
+                LoadedValue::Set(items)
+            }
+            Value::Hash(v) => {
+                let mut pairs = Vec::with_capacity(v.len());
+                v.for_each(&mut |f, x| pairs.push((f.to_vec(), x.to_vec())));
+                LoadedValue::Hash(pairs)
+            }
+            Value::ZSet(v) => {
+                let mut pairs = Vec::with_capacity(v.len());
+                v.for_each(&mut |m, s| pairs.push((m.to_vec(), s)));
+                LoadedValue::ZSet(pairs)
+            }
         }
     }
 }
@@ -92,6 +121,8 @@ mod tests {
     #[test]
     fn strings_convert_with_redis_encodings() {
         assert_eq!(LoadedValue::Str(b"12".to_vec()).into_engine(), Ok(Value::Str(Str::Int(12))));
-        assert_eq!(LoadedValue::List(vec![]).into_engine(), Err("list"));
+        let list = LoadedValue::List(vec![b"a".to_vec(), b"b".to_vec()]).into_engine().expect("lists load");
+        assert_eq!(list.type_name(), "list");
+        assert_eq!(LoadedValue::from_engine(&list), LoadedValue::List(vec![b"a".to_vec(), b"b".to_vec()]));
     }
 }

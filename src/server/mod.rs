@@ -182,7 +182,10 @@ impl Server {
 
     /// Does anything consume command effects right now (AOF, a rewrite child, an observer)?
     pub fn wants_effects(&self) -> bool {
-        self.config.appendonly || self.aof.child_pid.is_some() || self.effects_log.is_some()
+        self.config.appendonly
+            || self.aof.status != crate::aof::AofStatus::Off
+            || self.aof.rewrite.is_some()
+            || self.effects_log.is_some()
     }
 
     /// Effects of executed commands go to the AOF buffer (and the rewrite buffer).

@@ -19,6 +19,18 @@ impl Server {
         }
     }
 
+    /// Why start-up failed (a corrupt RDB or AOF): the server must not serve then.
+    pub fn startup_error(&self) -> Option<String> {
+        self.aof.load_error.clone().or_else(|| self.rdb.load_error.clone())
+    }
+
+    /// A persistence error the server cannot serve through (an AOF write or fsync error under
+    /// `appendfsync always`): the driver must exit without releasing the pending replies,
+    /// since those writes are not known to be on disk.
+    pub fn fatal_error(&self) -> Option<String> {
+        self.aof.fatal_error.clone()
+    }
+
     /// Periodic persistence work from cron: reap children, save points, AOF cron.
     pub(crate) fn persistence_cron(&mut self) {
         if let Some((pid, exit)) = self.env.forker.try_wait() {

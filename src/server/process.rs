@@ -123,7 +123,7 @@ impl Server {
         if !c.authenticated && cmd.flags & flags::NO_AUTH == 0 {
             return Err("NOAUTH Authentication required.".into());
         }
-        if cmd.flags & flags::DENYOOM != 0 && self.over_maxmemory() {
+        if cmd.flags & flags::DENYOOM != 0 && !self.aof.loading && self.over_maxmemory() {
             return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
         }
         if cmd.flags & flags::WRITE != 0 {

@@ -20,6 +20,44 @@ pub enum Value {
     List(VecDeque<Vec<u8>>),
     Set(BTreeSet<Vec<u8>>),
     Hash(BTreeMap<Vec<u8>, Vec<u8>>),
+    /// Member → score.
+    ZSet(BTreeMap<Vec<u8>, Score>),
+}
+
+/// A sorted-set score: an `f64` that is never NaN, ordered and hashed by value (`-0.0` and
+/// `0.0` are the same score, as in Redis).
+#[derive(Clone, Copy, Debug)]
+pub struct Score(pub f64);
+
+impl PartialEq for Score {
+    fn eq(&self, other: &Score) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Score {}
+
+impl PartialOrd for Score {
+    fn partial_cmp(&self, other: &Score) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Score {
+    fn cmp(&self, other: &Score) -> std::cmp::Ordering {
+        if self.0 == other.0 {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.total_cmp(&other.0)
+        }
+    }
+}
+
+impl std::hash::Hash for Score {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let canonical = if self.0 == 0.0 { 0.0f64 } else { self.0 };
+        canonical.to_bits().hash(state);
+    }
 }
 
 impl Value {
@@ -30,6 +68,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -39,6 +78,7 @@ impl Value {
             Value::List(_) => 1,
             Value::Set(_) => 2,
             Value::Hash(_) => 4,
+            Value::ZSet(_) => 3,
         }
     }
 }
@@ -156,6 +196,13 @@ fn digest_value(h: &mut Fnv64, value: &Value) {
             for (f, v) in fields {
                 h.blob(f);
                 h.blob(v);
+            }
+        }
+        Value::ZSet(members) => {
+            h.u64(members.len() as u64);
+            for (m, s) in members {
+                h.blob(m);
+                h.u64(if s.0 == 0.0 { 0 } else { s.0.to_bits() });
             }
         }
     }

@@ -28,7 +28,7 @@ mod types;
 
 use std::collections::BTreeMap;
 
-pub use keyspace::{digest_state, first_difference, visible_state, Db, Entry, Fnv64, State, Value};
+pub use keyspace::{digest_state, first_difference, visible_state, Db, Entry, Fnv64, Score, State, Value};
 pub use reply::Reply;
 
 /// Number of databases (Redis's default `databases 16`).

@@ -1,0 +1,26 @@
+//! The set type (placeholder until issue 7's implementation lands: a plain vector).
+
+use super::TypeLimits;
+
+#[derive(Clone, Debug, Default)]
+pub struct Set {
+    items: Vec<Vec<u8>>,
+}
+
+impl Set {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    pub fn encoding_name(&self) -> &'static str {
+        "hashtable"
+    }
+    pub fn for_each(&self, f: &mut dyn FnMut(&[u8])) {
+        self.items.iter().for_each(|i| f(i));
+    }
+    pub fn from_items(items: Vec<Vec<u8>>, _limits: &TypeLimits) -> Set {
+        Set { items }
+    }
+}
