@@ -25,6 +25,10 @@ pub mod scenario;
 pub mod shrink;
 pub mod trace;
 pub mod workload;
+mod workload_hash;
+mod workload_list;
+mod workload_set;
+mod workload_zset;
 
 pub use background::{BackgroundLatency, SimBackground};
 pub use clock::SimClock;

@@ -27,7 +27,7 @@ pub struct Workload<'a> {
     pub rng: &'a mut SimRng,
 }
 
-fn argv(parts: &[&[u8]]) -> Argv {
+pub(crate) fn argv(parts: &[&[u8]]) -> Argv {
     parts.iter().map(|p| p.to_vec()).collect()
 }
 
@@ -50,7 +50,7 @@ pub fn resolve_time_arg(arg: &[u8], unix_ms: i64) -> Vec<u8> {
 }
 
 impl Workload<'_> {
-    fn pick<'b>(&mut self, items: &[&'b [u8]]) -> &'b [u8] {
+    pub(crate) fn pick<'b>(&mut self, items: &[&'b [u8]]) -> &'b [u8] {
         items[self.rng.below(items.len() as u64) as usize]
     }
 
@@ -130,8 +130,17 @@ impl Workload<'_> {
             68..=75 => self.multi_key(),
             76..=83 => self.nondeterministic(),
             84..=89 => self.db_op(),
-            _ => argv(&[self.pick(&[b"EXISTS", b"TYPE", b"STRLEN", b"TTL", b"PTTL", b"TOUCH"]), &k]),
+            90..=91 => self.list_op(k),
+            92..=93 => self.hash_op(k),
+            94..=95 => self.set_op(k),
+            96..=97 => self.zset_op(k),
+            _ => self.generic_op(k),
         }
+    }
+
+    /// A read that works on any type.
+    pub(crate) fn generic_op(&mut self, k: Vec<u8>) -> Argv {
+        argv(&[self.pick(&[b"EXISTS", b"TYPE", b"STRLEN", b"TTL", b"PTTL", b"TOUCH"]), &k])
     }
 
     fn numeric(&mut self, k: Vec<u8>) -> Argv {
