@@ -21,3 +21,4 @@ pub mod encoding;
 pub mod aof;
 pub mod rdb;
 pub mod types;
+pub mod evict;

@@ -58,6 +58,7 @@ pub struct Server {
     /// When set, every propagated effect is also appended here (tests and the simulator
     /// observe what the AOF would receive).
     pub effects_log: Option<Vec<crate::keyspace::Effect>>,
+    pub eviction_pool: crate::evict::EvictionPool,
     pub rdb: crate::rdb::RdbState,
     pub aof: crate::aof::AofState,
     next_client_id: ClientId,
@@ -85,6 +86,7 @@ impl Server {
             run_id,
             close_requests: Vec::new(),
             effects_log: None,
+            eviction_pool: Default::default(),
             rdb: Default::default(),
             aof: Default::default(),
             next_client_id: 1,

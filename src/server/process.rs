@@ -123,7 +123,8 @@ impl Server {
         if !c.authenticated && cmd.flags & flags::NO_AUTH == 0 {
             return Err("NOAUTH Authentication required.".into());
         }
-        if cmd.flags & flags::DENYOOM != 0 && !self.aof.loading && self.over_maxmemory() {
+        let out_of_memory = self.config.maxmemory > 0 && !self.aof.loading && crate::evict::perform_evictions(self).is_err();
+        if cmd.flags & flags::DENYOOM != 0 && out_of_memory {
             return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
         }
         if cmd.flags & flags::WRITE != 0 {
