@@ -192,6 +192,8 @@ pub static COMMANDS: &[Command] = &[
     cmd!("bgsave", -1, ADMIN, 0, 0, 0, rdb_cmds::bgsave),
     cmd!("lastsave", 1, FAST | LOADING, 0, 0, 0, rdb_cmds::lastsave),
     cmd!("bgrewriteaof", 1, ADMIN, 0, 0, 0, aof_cmds::bgrewriteaof),
+    cmd!("dump", 2, R, 1, 1, 1, rdb_cmds::dump),
+    cmd!("restore", -4, WD, 1, 1, 1, rdb_cmds::restore),
 ];
 
 /// Name → command, looked up case-insensitively.

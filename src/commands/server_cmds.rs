@@ -147,6 +147,10 @@ pub fn debug(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
             c.add_ok();
         }
         (b"object", 3) => debug_object(s, c, a.get(2)),
+        (b"reload", _) => match crate::rdb::debug_reload(s) {
+            Ok(()) => c.add_ok(),
+            Err(e) => c.add_error(&format!("ERR Error trying to load the RDB dump: {e}")),
+        },
         (b"digest", 2) => {
             let d = crate::digest_ks::dataset_digest(&s.ks);
             c.add_simple(&d);

@@ -62,7 +62,7 @@ fn lossy(b: &[u8]) -> String {
 pub fn check(buf: &[u8], name: &str, now_ms: i64) -> Report {
     let mut rep = Report::default();
     rep.lines.push(format!("[offset 0] Checking RDB file {name}"));
-    let opts = LoadOptions { verify_checksum: true, databases: usize::MAX, skip_unsupported: true };
+    let opts = LoadOptions { verify_checksum: true, databases: usize::MAX, skip_unsupported: true, ..LoadOptions::default() };
     let mut last_key: Option<(Vec<u8>, u64)> = None;
     let result = Parser::new(buf, opts).and_then(|mut p| {
         rep.version = p.version;

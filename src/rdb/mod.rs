@@ -13,6 +13,7 @@
 pub mod bgsave;
 pub mod blob;
 pub mod check;
+pub mod dump;
 pub mod error;
 pub mod format;
 pub mod job;
@@ -112,6 +113,21 @@ pub fn save_sync(s: &mut Server) -> Result<(), String> {
             s.rdb.last_bgsave_status = SaveStatus::Err;
             Err(e)
         }
+    }
+}
+
+/// DEBUG RELOAD: save the dataset, empty it, and load it back from the file (`rdbSave` +
+/// `emptyData` + `rdbLoad`). On a load failure the dataset is empty and the error returned.
+pub fn debug_reload(s: &mut Server) -> Result<(), String> {
+    save_sync(s)?;
+    for db in 0..s.ks.dbs.len() {
+        s.ks.touch_all_watched(db);
+        s.ks.dbs[db].clear();
+    }
+    startup::load(s);
+    match s.rdb.load_error.take() {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }
 

@@ -52,7 +52,7 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
                         continue;
                     }
                 }
-                let value = k.value.into_engine().map_err(|_| RdbError::Unsupported { key: k.key.clone(), rdb_type: k.rdb_type, offset: k.offset })?;
+                let value = k.value.into_engine_with(&opts.type_limits, &mut ks.rng).map_err(|_| RdbError::Unsupported { key: k.key.clone(), rdb_type: k.rdb_type, offset: k.offset })?;
                 let db = ks.dbs.get_mut(k.db).ok_or_else(|| RdbError::corrupt(k.offset, "database index out of range"))?;
                 if db.dict.contains_key(k.key.as_slice()) {
                     return Err(RdbError::corrupt(k.offset, format!("duplicate key '{}' found in RDB file", String::from_utf8_lossy(&k.key))));
@@ -90,7 +90,12 @@ pub fn load(s: &mut Server) {
         Err(e) if e.kind() == ErrorKind::NotFound => return,
         Err(e) => return fail(s, format!("Fatal error loading the DB: {e}. Exiting.")),
     };
-    let opts = LoadOptions { verify_checksum: s.config.rdbchecksum, databases: s.config.databases, skip_unsupported: false };
+    let opts = LoadOptions {
+        verify_checksum: s.config.rdbchecksum,
+        databases: s.config.databases,
+        skip_unsupported: false,
+        type_limits: crate::types::TypeLimits::from_config(&s.config),
+    };
     let now_ms = s.env.clock.unix_ms();
     let mut warnings = Vec::new();
     let result = load_into(&mut s.ks, &buf, opts, Some(now_ms), &mut |w| warnings.push(w));

@@ -28,7 +28,7 @@ mod hash;
 mod list;
 mod set;
 mod stream;
-mod value;
+pub(crate) mod value;
 mod zset;
 
 use super::error::{RdbError, Result};
@@ -46,11 +46,13 @@ pub struct LoadOptions {
     pub databases: usize,
     /// Skip values Keel cannot hold (streams) instead of failing (keel-check-rdb).
     pub skip_unsupported: bool,
+    /// Encoding thresholds for the values built from the file.
+    pub type_limits: crate::types::TypeLimits,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { verify_checksum: true, databases: 16, skip_unsupported: false }
+        LoadOptions { verify_checksum: true, databases: 16, skip_unsupported: false, type_limits: Default::default() }
     }
 }
 
