@@ -5,7 +5,7 @@
 //! SIGTERM/SIGINT set a flag that shuts the server down cleanly.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // this file is the OS seam
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +15,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
 use crate::keyspace::ClientId;
-use crate::server::Server;
+use crate::server::{Flushed, Server};
 
 /// Bytes read from a socket per `read` call.
 const READ_CHUNK: usize = 64 * 1024;
@@ -46,8 +46,10 @@ pub struct EventLoop {
     poll: Poll,
     listeners: Vec<(TcpListener, bool)>,
     conns: BTreeMap<ClientId, Conn>,
-    /// Clients that received input or still have output pending.
-    active: BTreeSet<ClientId>,
+    /// Clients that received input or still have output pending (may repeat; deduplicated
+    /// when flushed). Reused across iterations to avoid allocating.
+    active: Vec<ClientId>,
+    flushing: Vec<ClientId>,
     buf: Vec<u8>,
 }
 
@@ -78,7 +80,7 @@ impl EventLoop {
             }
         }
         install_signal_handlers();
-        Ok(EventLoop { poll, listeners, conns: BTreeMap::new(), active: BTreeSet::new(), buf: vec![0; READ_CHUNK] })
+        Ok(EventLoop { poll, listeners, conns: BTreeMap::new(), active: Vec::new(), flushing: Vec::new(), buf: vec![0; READ_CHUNK] })
     }
 
     /// Run until SHUTDOWN or a signal.
@@ -104,7 +106,7 @@ impl EventLoop {
                     self.accept(server, token - LISTENER_TOKEN_BASE)?;
                 } else {
                     self.read(server, token as ClientId);
-                    self.active.insert(token as ClientId);
+                    self.active.push(token as ClientId);
                 }
             }
             server.before_sleep();
@@ -138,7 +140,7 @@ impl EventLoop {
             }
             self.poll.registry().register(&mut stream, Token(id as usize), Interest::READABLE)?;
             self.conns.insert(id, Conn { stream, writable_registered: false });
-            self.active.insert(id);
+            self.active.push(id);
         }
     }
 
@@ -168,41 +170,35 @@ impl EventLoop {
 
     /// Write pending replies of active clients; close the ones that asked for it.
     fn flush(&mut self, server: &mut Server) {
-        let ids: Vec<ClientId> = std::mem::take(&mut self.active).into_iter().collect();
-        for id in ids {
+        std::mem::swap(&mut self.active, &mut self.flushing);
+        self.flushing.sort_unstable();
+        self.flushing.dedup();
+        for i in 0..self.flushing.len() {
+            let id = self.flushing[i];
             let Some(conn) = self.conns.get_mut(&id) else { continue };
-            let mut broken = false;
-            while let Some(out) = server.pending_output(id).filter(|o| !o.is_empty()) {
-                match conn.stream.write(out) {
-                    Ok(n) => server.output_sent(id, n),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        broken = true;
-                        break;
-                    }
-                }
-            }
-            if broken || server.wants_close(id) {
+            let stream = &mut conn.stream;
+            let state = server.write_output(id, &mut |buf| stream.write(buf));
+            if state == Flushed::Close {
                 self.close(server, id);
                 continue;
             }
-            let pending = server.pending_output(id).is_some_and(|o| !o.is_empty());
+            let pending = state == Flushed::Pending;
             if pending != conn.writable_registered {
                 let interest = if pending { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
                 let _ = self.poll.registry().reregister(&mut conn.stream, Token(id as usize), interest);
                 conn.writable_registered = pending;
             }
             if pending {
-                self.active.insert(id);
+                self.active.push(id);
             }
         }
+        self.flushing.clear();
     }
 
     /// Pick up clients closed by CLIENT KILL or timeouts.
     fn cron_sweep(&mut self, server: &mut Server) {
         for id in server.take_close_requests() {
-            self.active.insert(id);
+            self.active.push(id);
         }
     }
 

@@ -16,11 +16,11 @@ pub mod process;
 pub mod persist;
 pub mod reply;
 
-use std::collections::BTreeMap;
 
 use crate::commands::CommandTable;
 use crate::config::Config;
-use crate::env::{Env, Rng};
+use crate::env::hash::KeyedMap;
+use crate::env::{Env, KeyedState, Rng};
 use crate::expire::ActiveExpire;
 use crate::keyspace::{ClientId, Keyspace, LruMode};
 use client::Client;
@@ -37,11 +37,25 @@ pub struct Stats {
     pub cron_loops: u64,
 }
 
+/// What [`Server::write_output`] left behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flushed {
+    /// Everything written.
+    Idle,
+    /// The connection would block: wait until it is writable.
+    Pending,
+    /// Close the connection (QUIT, error, kill, broken pipe).
+    Close,
+}
+
 pub struct Server {
     pub env: Env,
     pub config: Config,
     pub ks: Keyspace,
-    pub clients: BTreeMap<ClientId, Box<Client>>,
+    /// Connected clients (the one whose command is executing is taken out meanwhile).
+    /// A hash map with keys from the seeded PRNG: cheap take-out/put-back on every read,
+    /// and a deterministic iteration order for a seed.
+    pub clients: KeyedMap<ClientId, Box<Client>>,
     pub commands: CommandTable,
     pub stats: Stats,
     pub log: Log,
@@ -77,7 +91,7 @@ impl Server {
             start_mono_us,
             ks,
             config,
-            clients: BTreeMap::new(),
+            clients: KeyedMap::with_hasher(KeyedState::new(&mut rng)),
             commands: CommandTable::new(),
             stats: Stats::default(),
             log: Log::default(),
@@ -154,6 +168,35 @@ impl Server {
         }
     }
 
+    /// Write a client's pending output with `write` (one lookup, as many writes as the
+    /// connection takes) and say what the driver should do next.
+    pub fn write_output(&mut self, id: ClientId, write: &mut dyn FnMut(&[u8]) -> std::io::Result<usize>) -> Flushed {
+        let Some(c) = self.clients.get_mut(&id) else { return Flushed::Close };
+        loop {
+            let out = c.pending_reply();
+            if out.is_empty() {
+                break;
+            }
+            match write(out) {
+                Ok(0) => return Flushed::Close,
+                Ok(n) => {
+                    c.consume_reply(n);
+                    self.stats.net_output_bytes += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Flushed::Close,
+            }
+        }
+        if c.close_asap || (c.close_after_reply && c.pending_reply().is_empty()) {
+            Flushed::Close
+        } else if c.pending_reply().is_empty() {
+            Flushed::Idle
+        } else {
+            Flushed::Pending
+        }
+    }
+
     /// Should the driver close this client once its output is flushed (or at once)?
     pub fn wants_close(&self, id: ClientId) -> bool {
         self.clients.get(&id).is_none_or(|c| c.close_asap || (c.close_after_reply && c.pending_reply().is_empty()))
@@ -223,7 +266,9 @@ impl Server {
     }
 
     pub fn client_ids(&self) -> Vec<ClientId> {
-        self.clients.keys().copied().collect()
+        let mut ids: Vec<ClientId> = self.clients.keys().copied().collect();
+        ids.sort_unstable();
+        ids
     }
 }
 
