@@ -22,3 +22,4 @@ pub mod aof;
 pub mod rdb;
 pub mod types;
 pub mod evict;
+pub mod sync;

@@ -4,10 +4,18 @@
 //!
 //! Invariant: `pending(kind)` counts a job from `submit` until its result is queued in
 //! `completed`, so a main thread that sees `pending == 0` also sees the job's result.
+//! Ordering: jobs of one kind run in submission order (one thread per kind); jobs of different
+//! kinds are not ordered with respect to each other, as in Redis's bio (a Close may run before
+//! an earlier Fsync of the same file; the AOF ignores fsync results of an older generation).
+//!
+//! The locks, condition variables and threads come from [`crate::sync`], so
+//! `tests/loom_background.rs` checks this exact code under every interleaving.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // this file is the OS seam
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex};
+
+use crate::sync::thread::{Builder, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex};
 
 use super::{Background, Job, JobDone, JobKind};
 
@@ -18,6 +26,8 @@ struct Queues {
     jobs: [VecDeque<Job>; 3],
     pending: [usize; 3],
     completed: Vec<JobDone>,
+    /// Set by [`OsBackground::shutdown`]: workers finish their queue, then exit.
+    stopping: bool,
 }
 
 struct Shared {
@@ -27,6 +37,7 @@ struct Shared {
 
 pub struct OsBackground {
     shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 fn index(kind: JobKind) -> usize {
@@ -57,6 +68,9 @@ fn worker(shared: Arc<Shared>, i: usize) {
                 if let Some(job) = state.jobs[i].pop_front() {
                     break job;
                 }
+                if state.stopping {
+                    return;
+                }
                 state = shared.wake[i].wait(state).expect("bio lock poisoned");
             }
         };
@@ -74,14 +88,31 @@ impl OsBackground {
             state: Mutex::new(Queues::default()),
             wake: [Condvar::new(), Condvar::new(), Condvar::new()],
         });
-        for kind in KINDS {
-            let s = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name(format!("bio_{kind:?}").to_lowercase())
-                .spawn(move || worker(s, index(kind)))
-                .expect("spawning a bio thread at start-up");
+        let workers = KINDS
+            .iter()
+            .map(|&kind| {
+                let s = Arc::clone(&shared);
+                Builder::new()
+                    .name(format!("bio_{kind:?}").to_lowercase())
+                    .spawn(move || worker(s, index(kind)))
+                    .expect("spawning a bio thread at start-up")
+            })
+            .collect();
+        OsBackground { shared, workers }
+    }
+
+    /// Let every worker finish the jobs already queued, join the threads, and return the
+    /// results not yet taken. The server never calls this (its bio threads live as long as
+    /// the process, as Redis's do); it lets the loom models end with no thread left blocked.
+    pub fn shutdown(mut self) -> Vec<JobDone> {
+        self.shared.state.lock().expect("bio lock poisoned").stopping = true;
+        for wake in &self.shared.wake {
+            wake.notify_all();
         }
-        OsBackground { shared }
+        for w in std::mem::take(&mut self.workers) {
+            w.join().expect("a bio thread panicked");
+        }
+        self.take_completed()
     }
 }
 
