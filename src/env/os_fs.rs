@@ -5,15 +5,19 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use super::{File, FileRef, Fs, OpenOptions};
 
 pub struct OsFs;
 
 /// An open OS file. `None` once closed.
+///
+/// A read-write lock, not a mutex: writes, reads and fsyncs only share the descriptor (the
+/// kernel orders them), so a background fsync never blocks the main thread's AOF write —
+/// only `close` takes the lock exclusively.
 struct OsFile {
-    inner: Mutex<Option<fs::File>>,
+    inner: RwLock<Option<fs::File>>,
 }
 
 fn closed() -> io::Error {
@@ -21,9 +25,9 @@ fn closed() -> io::Error {
 }
 
 impl OsFile {
-    fn with<T>(&self, f: impl FnOnce(&mut fs::File) -> io::Result<T>) -> io::Result<T> {
-        let mut guard = self.inner.lock().map_err(|_| io::Error::other("file lock poisoned"))?;
-        match guard.as_mut() {
+    fn with<T>(&self, f: impl FnOnce(&fs::File) -> io::Result<T>) -> io::Result<T> {
+        let guard = self.inner.read().map_err(|_| io::Error::other("file lock poisoned"))?;
+        match guard.as_ref() {
             Some(file) => f(file),
             None => Err(closed()),
         }
@@ -32,7 +36,7 @@ impl OsFile {
 
 impl File for OsFile {
     fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.with(|f| f.write(buf))
+        self.with(|mut f| f.write(buf))
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         self.with(|f| f.read_at(buf, offset))
@@ -50,7 +54,7 @@ impl File for OsFile {
         self.with(|f| f.sync_data())
     }
     fn close(&self) -> io::Result<()> {
-        let mut guard = self.inner.lock().map_err(|_| io::Error::other("file lock poisoned"))?;
+        let mut guard = self.inner.write().map_err(|_| io::Error::other("file lock poisoned"))?;
         match guard.take() {
             Some(file) => {
                 use std::os::fd::IntoRawFd;
@@ -78,7 +82,7 @@ impl Fs for OsFs {
         if opts.truncate {
             file.set_len(0)?;
         }
-        Ok(Arc::new(OsFile { inner: Mutex::new(Some(file)) }))
+        Ok(Arc::new(OsFile { inner: RwLock::new(Some(file)) }))
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Persistence and memory next to Debian's redis-server, same machine, same run, alternating:
+#  - SET throughput with `appendfsync always` and `everysec` (redis-benchmark -P 1);
+#  - time to SAVE and to load (restart) N small string keys, and the RDB file sizes;
+#  - used_memory after loading the same dataset.
+# Appends its tables to reports/perf.md. Installs nothing (needs redis-server, redis-cli,
+# redis-benchmark, python3).
+#
+#   bash benches/persistence_compare.sh                 # N=1000000 keys, RUNS=3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-1000000}
+RUNS=${RUNS:-3}
+REQS=${REQS:-100000}
+cargo build --release --bin keel-server >&2
+KEEL="${CARGO_TARGET_DIR:-target}/release/keel-server"
+work=$(mktemp -d)
+trap 'for p in $(jobs -p); do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bin() { if [ "$1" = keel ]; then echo "$KEEL"; else echo redis-server; fi; }
+
+start() { # name dir port extra-args... ; waits until the server answers PING
+  local name=$1 dir=$2 port=$3; shift 3
+  mkdir -p "$dir"
+  "$(bin "$name")" --port "$port" --bind 127.0.0.1 --dir "$dir" "$@" >"$dir/log" 2>&1 &
+  echo $! >"$dir/pid"
+  for _ in $(seq 6000); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return; sleep 0.01; done
+  echo "$name did not start: $(tail -3 "$dir/log")" >&2; exit 1
+}
+stop() { redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true; sleep 0.2; }
+now() { python3 -c 'import time; print(time.monotonic())'; }
+
+# A pipe-able dataset: N SETs in RESP.
+python3 - "$N" >"$work/dataset.resp" <<'PY'
+import sys
+n = int(sys.argv[1]); out = sys.stdout.buffer
+for i in range(n):
+    k = b"key:%d" % i; v = b"value:%d" % i
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+PY
+
+rows="$work/rows.csv"   # metric,server,run,value
+for run in $(seq "$RUNS"); do
+  for s in keel redis; do
+    for fsync in always everysec; do
+      port=$(free_port); dir="$work/$s-aof-$fsync-$run"
+      start "$s" "$dir" "$port" --save "" --appendonly yes --appendfsync "$fsync" --aof-use-rdb-preamble no
+      rps=$(redis-benchmark -p "$port" -t set -n "$REQS" -c 50 -r 100000 --csv 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"')
+      echo "set_appendfsync_$fsync,$s,$run,$rps" >>"$rows"
+      stop "$port"
+    done
+    port=$(free_port); dir="$work/$s-rdb-$run"
+    start "$s" "$dir" "$port" --save "" --appendonly no
+    redis-cli -p "$port" --pipe <"$work/dataset.resp" >/dev/null
+    used=$(redis-cli -p "$port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
+    echo "used_memory_${N}_strings,$s,$run,$used" >>"$rows"
+    t0=$(now); redis-cli -p "$port" save >/dev/null; t1=$(now)
+    echo "save_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
+    echo "rdb_bytes,$s,$run,$(stat -c %s "$dir/dump.rdb")" >>"$rows"
+    stop "$port"
+    t0=$(now); start "$s" "$dir" "$port" --save "" --appendonly no; t1=$(now)
+    echo "load_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
+    stop "$port"
+  done
+done
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+python3 - "$rows" "$commit" "$N" "$REQS" "$RUNS" <<'PY' | tee -a reports/perf.md
+import csv, statistics, sys
+path, commit, n, reqs, runs = sys.argv[1:]
+data = {}
+for metric, server, run, value in csv.reader(open(path)):
+    data.setdefault(metric, {}).setdefault(server, []).append(float(value))
+print(f"\n## Persistence and memory\n\n`bash benches/persistence_compare.sh` at commit `{commit}`: {runs} runs, servers alternating. "
+      f"SET rows: `redis-benchmark -t set -n {reqs} -c 50 -r 100000` with AOF on (`--aof-use-rdb-preamble no`). "
+      f"RDB rows: {int(n):,} string keys `key:i` → `value:i` loaded with `redis-cli --pipe`; save = `SAVE` round trip, "
+      "load = restart until PING answers. Median (min–max). For throughput higher is better; for time, bytes and memory "
+      "lower is better. Ratio = Keel / Redis.\n")
+print("| metric | Keel | Redis | ratio |\n|---|---|---|---|")
+def fmt(v):
+    m = statistics.median(v)
+    return f"{m:,.3f} ({min(v):,.3f}–{max(v):,.3f})" if m < 100 else f"{m:,.0f} ({min(v):,.0f}–{max(v):,.0f})"
+for metric, by in data.items():
+    k, r = by.get("keel", []), by.get("redis", [])
+    if k and r:
+        print(f"| {metric} | {fmt(k)} | {fmt(r)} | {statistics.median(k) / statistics.median(r):.2f} |")
+PY
