@@ -16,6 +16,9 @@ pub mod aof_cmds;
 pub mod conn;
 pub mod expire;
 pub mod hash;
+pub mod hash_random;
+pub mod hash_read;
+pub mod hash_scan;
 pub mod info;
 pub mod keys;
 pub mod list;
@@ -24,6 +27,8 @@ pub mod rdb_cmds;
 pub mod scan;
 pub mod server_cmds;
 pub mod set;
+pub mod set_ops;
+pub mod set_random;
 pub mod strings;
 pub mod zset;
 
