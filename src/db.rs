@@ -8,8 +8,8 @@ use crate::dict::Dict;
 use crate::env::KeyedState;
 use crate::object::Entry;
 
-/// A key as stored: owned bytes.
-pub type Key = Box<[u8]>;
+/// A key as stored: inline up to 22 bytes, boxed beyond (see `crate::bytes`).
+pub type Key = crate::bytes::SmallBytes;
 
 #[derive(Clone)]
 pub struct Db {
@@ -46,7 +46,7 @@ impl Db {
         if let Some(slot) = self.dict.get_mut(key) {
             *slot = entry;
         } else {
-            self.dict.insert(Box::from(key), entry);
+            self.dict.insert(Key::new(key), entry);
         }
     }
 
@@ -63,7 +63,7 @@ impl Db {
         if let Some(slot) = self.expires.get_mut(key) {
             *slot = when_ms;
         } else {
-            self.expires.insert(Box::from(key), when_ms);
+            self.expires.insert(Key::new(key), when_ms);
         }
     }
 

@@ -201,7 +201,7 @@ impl Keyspace {
         match d.dict.get_mut(key) {
             Some(old) => old.value = value,
             None => {
-                d.dict.insert(Box::from(key), Entry { value, lru });
+                d.dict.insert(crate::db::Key::new(key), Entry { value, lru });
             }
         }
         if !keep_ttl {

@@ -19,6 +19,7 @@ pub mod object;
 pub mod server;
 pub mod encoding;
 pub mod aof;
+pub mod bytes;
 pub mod rdb;
 pub mod types;
 pub mod evict;

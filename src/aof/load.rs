@@ -87,6 +87,10 @@ pub fn startup_load(s: &mut Server) -> bool {
             let msg = e.to_string();
             s.log_warning(&msg);
             s.aof.load_error = Some(msg);
+            // P4: a refused AOF never leaves part of its data behind.
+            for db in &mut s.ks.dbs {
+                db.clear();
+            }
         }
     }
     true
