@@ -67,6 +67,8 @@ pub fn exec(s: &mut Server, c: &mut Client, _: &Argv, ctx: &mut Ctx) {
     let effects_start = s.ks.effects.len();
     c.add_array_len(state.queued.len());
     let mut argv = Argv::new();
+    // Blocking commands must not block inside a transaction (CLIENT_DENY_BLOCKING).
+    c.deny_blocking = true;
     for cmd_args in &state.queued {
         argv.clear();
         for arg in cmd_args {
@@ -82,6 +84,7 @@ pub fn exec(s: &mut Server, c: &mut Client, _: &Argv, ctx: &mut Ctx) {
         }
         s.call(c, cmd, &argv);
     }
+    c.deny_blocking = false;
     wrap_effects(s, effects_start);
     ctx.propagated = true;
 }

@@ -44,6 +44,11 @@ pub struct Client {
     pub total_commands: u64,
     /// Since when the pending reply has been over the soft output limit.
     pub soft_limit_since_ms: Option<i64>,
+    /// Set while blocked in BLPOP & co. (`server::blocking`); input then waits in `query`.
+    pub blocked: Option<Box<crate::server::blocking::BlockState>>,
+    /// CLIENT_DENY_BLOCKING: set by EXEC while it runs queued commands, so blocking commands
+    /// answer at once instead of blocking.
+    pub deny_blocking: bool,
 }
 
 impl Client {
@@ -71,6 +76,8 @@ impl Client {
             reply_sent: 0,
             total_commands: 0,
             soft_limit_since_ms: None,
+            blocked: None,
+            deny_blocking: false,
         }
     }
 

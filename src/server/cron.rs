@@ -18,6 +18,7 @@ impl Server {
         self.drain_effects();
         self.databases_cron();
         self.clients_cron();
+        self.block_timeouts();
         for done in self.env.background.take_completed() {
             self.background_job_done(done);
         }
@@ -43,7 +44,7 @@ impl Server {
         let now = self.env.clock.unix_ms();
         let limit_ms = self.config.timeout_s as i64 * 1000;
         for c in self.clients.values_mut() {
-            if now - c.last_interaction_ms > limit_ms && c.multi.is_none() {
+            if now - c.last_interaction_ms > limit_ms && c.multi.is_none() && !c.is_blocked() {
                 c.close_asap = true;
                 self.close_requests.push(c.id);
             }

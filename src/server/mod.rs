@@ -9,6 +9,7 @@
 //!
 //! Nothing here does I/O except through `Env`.
 
+pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod log;
@@ -75,6 +76,8 @@ pub struct Server {
     pub eviction_pool: crate::evict::EvictionPool,
     pub rdb: crate::rdb::RdbState,
     pub aof: crate::aof::AofState,
+    /// Clients blocked in BLPOP & co. and the keys they wait on (`server::blocking`).
+    pub blocked: blocking::Blocked,
     next_client_id: ClientId,
     last_cron_us: u64,
 }
@@ -103,6 +106,7 @@ impl Server {
             eviction_pool: Default::default(),
             rdb: Default::default(),
             aof: Default::default(),
+            blocked: Default::default(),
             next_client_id: 1,
             last_cron_us: start_mono_us,
             env,
@@ -142,6 +146,7 @@ impl Server {
     pub fn disconnect(&mut self, id: ClientId) {
         if let Some(mut c) = self.clients.remove(&id) {
             self.unwatch_all(&mut c);
+            self.unblock_disconnected(&mut c);
         }
     }
 

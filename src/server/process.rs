@@ -29,7 +29,7 @@ impl Server {
         let limits = self.limits();
         let mut argv = std::mem::take(&mut c.argv);
         for _ in 0..COMMANDS_PER_FEED_MAX {
-            if c.close_after_reply || c.close_asap || c.query_pos >= c.query.len() {
+            if c.is_blocked() || c.close_after_reply || c.close_asap || c.query_pos >= c.query.len() {
                 break;
             }
             match c.parser.parse(&c.query[c.query_pos..], &limits, &mut argv) {
@@ -116,6 +116,7 @@ impl Server {
         }
         self.call(c, cmd, argv);
         self.drain_effects();
+        self.serve_ready_keys();
     }
 
     /// Auth, OOM and persistence-error checks, with Redis's error texts.

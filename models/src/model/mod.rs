@@ -17,6 +17,7 @@ mod expire;
 mod glob;
 mod keys;
 mod keyspace;
+mod list;
 mod nondet;
 mod num;
 mod reply;

@@ -4,7 +4,7 @@
 //! anything (unknown command, wrong arity); inside MULTI those flag the transaction.
 
 use super::reply::Reply;
-use super::{expire, keys, server, strings, txn, types, Ctx, Model};
+use super::{expire, keys, list, server, strings, txn, types, Ctx, Model};
 
 pub(super) type Run = fn(&mut Model, &mut Ctx, &[Vec<u8>]) -> Reply;
 
@@ -96,10 +96,28 @@ static TABLE: &[Spec] = &[
     ctl("multi", 1, txn::multi),
     ctl("discard", 1, txn::discard),
     ctl("watch", -2, txn::watch),
-    cmd("lpush", -3, true, types::lpush),
-    cmd("rpush", -3, true, types::rpush),
-    cmd("llen", 2, false, types::llen),
-    cmd("lrange", 4, false, types::lrange),
+    cmd("lpush", -3, true, list::lpush),
+    cmd("rpush", -3, true, list::rpush),
+    cmd("lpushx", -3, true, list::lpushx),
+    cmd("rpushx", -3, true, list::rpushx),
+    cmd("linsert", 5, true, list::linsert),
+    cmd("llen", 2, false, list::llen),
+    cmd("lindex", 3, false, list::lindex),
+    cmd("lset", 4, true, list::lset),
+    cmd("lrange", 4, false, list::lrange),
+    cmd("ltrim", 4, true, list::ltrim),
+    cmd("lrem", 4, true, list::lrem),
+    cmd("lpos", -3, false, list::lpos),
+    cmd("lpop", -2, true, list::lpop),
+    cmd("rpop", -2, true, list::rpop),
+    cmd("rpoplpush", 3, true, list::rpoplpush),
+    cmd("lmove", 5, true, list::lmove),
+    cmd("lmpop", -4, true, list::lmpop),
+    cmd("blpop", -3, true, list::blpop),
+    cmd("brpop", -3, true, list::brpop),
+    cmd("brpoplpush", 4, true, list::brpoplpush),
+    cmd("blmove", 6, true, list::blmove),
+    cmd("blmpop", -5, true, list::blmpop),
     cmd("sadd", -3, true, types::sadd),
     cmd("scard", 2, false, types::scard),
     cmd("sismember", 3, false, types::sismember),

@@ -3,11 +3,10 @@
 //! SCAN TYPE, COPY and RENAME are exercised on non-strings. Full list/set/hash/zset families
 //! are future work.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::db::wrongtype;
 use super::keyspace::{Entry, Value};
-use super::num::int_arg;
 use super::reply::Reply;
 use super::table::arity_error;
 use super::{Ctx, Model};
@@ -30,35 +29,6 @@ fn write_target<'a>(
     }
 }
 
-fn push(m: &mut Model, ctx: &Ctx, argv: &[Vec<u8>], left: bool) -> Reply {
-    if matches!(m.lookup_ctx(ctx, &argv[1]), Some(e) if !matches!(e.value, Value::List(_))) {
-        return wrongtype();
-    }
-    let empty = Value::List(VecDeque::new());
-    match write_target(m, ctx, &argv[1], empty, |v| matches!(v, Value::List(_))) {
-        Ok(Value::List(list)) => {
-            for item in &argv[2..] {
-                if left {
-                    list.push_front(item.clone());
-                } else {
-                    list.push_back(item.clone());
-                }
-            }
-            Reply::Int(list.len() as i64)
-        }
-        Ok(_) => wrongtype(),
-        Err(e) => e,
-    }
-}
-
-pub(super) fn lpush(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    push(m, ctx, argv, true)
-}
-
-pub(super) fn rpush(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    push(m, ctx, argv, false)
-}
-
 /// Read-only access: `Ok(None)` if missing, WRONGTYPE if `pick` rejects the value.
 fn read<T>(
     m: &mut Model,
@@ -70,48 +40,6 @@ fn read<T>(
         None => Ok(None),
         Some(e) => pick(&e.value).map(Some).ok_or_else(wrongtype),
     }
-}
-
-fn len_of(v: &Value) -> Option<usize> {
-    match v {
-        Value::List(l) => Some(l.len()),
-        _ => None,
-    }
-}
-
-pub(super) fn llen(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    match read(m, ctx, &argv[1], len_of) {
-        Ok(n) => Reply::Int(n.unwrap_or(0) as i64),
-        Err(e) => e,
-    }
-}
-
-pub(super) fn lrange(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let (start, end) = match (int_arg(&argv[2]), int_arg(&argv[3])) {
-        (Ok(s), Ok(e)) => (i128::from(s), i128::from(e)),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let list = match read(m, ctx, &argv[1], |v| match v {
-        Value::List(l) => Some(l.clone()),
-        _ => None,
-    }) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Array(Vec::new()),
-        Ok(Some(l)) => l,
-    };
-    let len = list.len() as i128;
-    let start = if start < 0 { start + len } else { start }.max(0);
-    let end = if end < 0 { end + len } else { end };
-    if start > end || start >= len {
-        return Reply::Array(Vec::new());
-    }
-    let end = end.min(len - 1);
-    let items = list
-        .range(start as usize..=end as usize)
-        .cloned()
-        .map(Reply::Bulk)
-        .collect();
-    Reply::Array(items)
 }
 
 pub(super) fn sadd(m: &mut Model, ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
