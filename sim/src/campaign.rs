@@ -11,7 +11,8 @@ use std::sync::Mutex;
 // CLI layer: wall-clock time for progress, throughput and --time-limit only.
 use std::time::{Duration, Instant};
 
-use crate::runner::{run_seed, SeedResult};
+use crate::runner::{run_seed_with, SeedResult};
+use crate::scenario::PersistMode;
 
 pub struct Campaign {
     pub seeds: Vec<u64>,
@@ -19,6 +20,8 @@ pub struct Campaign {
     pub time_limit: Option<Duration>,
     /// Print a progress line on stderr.
     pub progress: bool,
+    /// Persistence of every seed (`Mixed`: chosen per seed).
+    pub persistence: PersistMode,
 }
 
 /// What a campaign produced.
@@ -75,7 +78,7 @@ fn worker(shared: &Shared<'_>) {
         }
         let i = shared.next.fetch_add(1, Ordering::Relaxed);
         let Some(&seed) = c.seeds.get(i) else { return };
-        let result = run_seed(seed);
+        let result = run_seed_with(seed, c.persistence);
         let mut results = shared.results.lock().unwrap_or_else(|e| e.into_inner());
         results.push(result);
         if c.progress {

@@ -27,7 +27,7 @@ use keel::server::Server;
 use keel_models::model::{digest_state, first_difference};
 use keel_models::oracle::{
     check_ack_order, check_expiry_visibility, check_recovery, History, Policy, Recovery, RecoveryVerdict,
-    Violation,
+    Violation, WriteId,
 };
 use keel_models::{Model, Reply, State, Value};
 
@@ -146,12 +146,27 @@ struct WriteRec {
     delta: Delta,
 }
 
-/// The writes of one epoch (see the module doc).
+/// An RDB snapshot of the epoch: its fork point (prefix length) and when it became durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SnapshotRec {
+    prefix_k: usize,
+    forked_at_us: u64,
+    durable_at_us: Option<u64>,
+}
+
+/// The writes of one epoch (see the module doc), with the durability evidence the harness
+/// observed: durability points (writes `..k` durable from a time on), fsync errors the engine
+/// saw, and RDB snapshots.
 #[derive(Clone, Debug, Default)]
 pub struct EpochLog {
     base: State,
     current: State,
     writes: Vec<WriteRec>,
+    /// `(k, at_us)`: the first `k` writes are durable from `at_us` on (`k = 0`: a durability
+    /// point covering no write of this epoch).
+    durable: Vec<(usize, u64)>,
+    fsync_errors: Vec<u64>,
+    snapshots: Vec<SnapshotRec>,
 }
 
 fn diff(before: &State, after: &State) -> Delta {
@@ -191,7 +206,7 @@ fn apply_delta(state: &mut State, delta: &Delta) {
 impl EpochLog {
     /// An epoch starting from `base` (the model's unfiltered state at start).
     pub fn new(base: State) -> EpochLog {
-        EpochLog { current: base.clone(), base, writes: Vec::new() }
+        EpochLog { current: base.clone(), base, ..EpochLog::default() }
     }
 
     pub fn len(&self) -> usize {
@@ -227,6 +242,50 @@ impl EpochLog {
         state
     }
 
+    /// The first `k` writes are durable from `at_us` on.
+    pub fn durable_through(&mut self, k: usize, at_us: u64) {
+        self.durable.push((k.min(self.writes.len()), at_us));
+    }
+
+    /// The engine saw an AOF fsync (or write) error at `at_us`.
+    pub fn fsync_error(&mut self, at_us: u64) {
+        self.fsync_errors.push(at_us);
+    }
+
+    pub fn fsync_errors(&self) -> usize {
+        self.fsync_errors.len()
+    }
+
+    /// An RDB child forked (or a foreground save ran) after the first `prefix_k` writes;
+    /// returns the snapshot's index.
+    pub fn snapshot_forked(&mut self, prefix_k: usize, at_us: u64) -> usize {
+        self.snapshots.push(SnapshotRec { prefix_k, forked_at_us: at_us, durable_at_us: None });
+        self.snapshots.len() - 1
+    }
+
+    /// Snapshot `index`'s file, rename and directory fsync completed at `at_us`.
+    pub fn snapshot_durable(&mut self, index: usize, at_us: u64) {
+        if let Some(s) = self.snapshots.get_mut(index) {
+            s.durable_at_us.get_or_insert(at_us);
+        }
+    }
+
+    /// The durability evidence as oracle calls on `h`.
+    fn add_evidence(&self, h: &mut History) {
+        for &(k, at) in &self.durable {
+            h.durable_through(k.checked_sub(1).map(WriteId), at);
+        }
+        for &at in &self.fsync_errors {
+            h.fsync_error(at);
+        }
+        for s in &self.snapshots {
+            let id = h.snapshot_forked(s.prefix_k.checked_sub(1).map(WriteId), s.forked_at_us);
+            if let Some(at) = s.durable_at_us {
+                h.snapshot_durable(id, at);
+            }
+        }
+    }
+
     /// The oracle's history, digests taken of each prefix state as visible at `now_ms`.
     pub fn history(&self, now_ms: i64) -> History {
         let mut state = self.base.clone();
@@ -238,6 +297,7 @@ impl EpochLog {
                 h.ack(id, at);
             }
         }
+        self.add_evidence(&mut h);
         h
     }
 
@@ -250,6 +310,7 @@ impl EpochLog {
                 h.ack(id, at);
             }
         }
+        self.add_evidence(&mut h);
         check_ack_order(&h, policy)
     }
 
@@ -266,34 +327,13 @@ impl EpochLog {
         let h = self.history(now_ms);
         let r = Recovery { recovered_digest: digest_state(&visible), crash_at_us, policy };
         let compare = |k: usize| first_difference(&visible_at(&self.prefix_state(k), now_ms), &visible);
-        let verdict = match check_recovery(&h, &r, compare) {
-            Err(Violation::NotASnapshotPoint { recovered_k, allowed_k }) => {
-                allowed_point_matching(recovered_k, &allowed_k, compare)?
-            }
-            other => other?,
-        };
+        let verdict = check_recovery(&h, &r, compare)?;
         // The engine serves a stored key only while its expire time is in the future (lazy
         // expiry on every lookup), so what a client can see is `visible`; an AOF load may keep
         // expired keys stored until they are touched, which is not a violation. Keys served
         // after the restart are checked reply by reply against the reset model.
         check_expiry_visibility(&self.prefix_state(verdict.matched_prefix_k), &visible, now_ms)?;
         Ok(verdict)
-    }
-}
-
-/// The oracle takes the *largest* prefix whose state equals the recovered one; when states
-/// repeat (a FLUSHALL, or every key expired by recovery time) that can be a prefix other than
-/// the allowed snapshot point even though an allowed point matches too. Accept the largest
-/// allowed point whose state equals the recovered one (workaround until `check_recovery`
-/// restricts its candidates to the allowed points itself).
-fn allowed_point_matching(
-    recovered_k: usize,
-    allowed_k: &[usize],
-    compare: impl Fn(usize) -> Option<String>,
-) -> Result<RecoveryVerdict, Violation> {
-    match allowed_k.iter().rev().find(|&&k| compare(k).is_none()) {
-        Some(&k) => Ok(RecoveryVerdict { matched_prefix_k: k, k_min: 0, lost_acked: 0 }),
-        None => Err(Violation::NotASnapshotPoint { recovered_k, allowed_k: allowed_k.to_vec() }),
     }
 }
 

@@ -14,15 +14,17 @@ use crate::campaign::Campaign;
 use crate::harness::Hooks;
 use crate::report::{failure_report, read_results_file, replay_command, results_file, summary_text};
 use crate::runner::{run_scenario, SeedResult, Summary};
-use crate::scenario::Scenario;
+use crate::scenario::{PersistMode, Scenario};
 use crate::shrink::{regression_test, shrink};
 
 const USAGE: &str = "usage:
   keel-sim run [--seeds N | --seed S] [--from A] [--jobs J] [--shard i/n] [--time-limit D] [--json F]
+               [--persistence P]
   keel-sim merge F1 F2 ... [--json OUT]
-  keel-sim replay --seed S [--trace]
-  keel-sim shrink --seed S [--runs N]
-durations: 90, 90s, 5m, 1h";
+  keel-sim replay --seed S [--trace] [--persistence P]
+  keel-sim shrink --seed S [--runs N] [--persistence P]
+durations: 90, 90s, 5m, 1h
+persistence P: mixed (default: chosen per seed), rdb, always, everysec, no";
 
 /// The commit this binary was built from: `KEEL_COMMIT` at build time, else `git rev-parse`.
 pub fn commit() -> String {
@@ -72,6 +74,19 @@ impl Args {
 
     fn has(&self, switch: &str) -> bool {
         self.switches.iter().any(|s| s == switch)
+    }
+
+    fn persistence(&self) -> Result<PersistMode, String> {
+        self.flags.get("--persistence").map_or(Ok(PersistMode::Mixed), |p| PersistMode::parse(p))
+    }
+}
+
+/// ` --persistence P` for replay commands, empty for the default.
+fn persistence_flag(mode: PersistMode) -> String {
+    if mode == PersistMode::Mixed {
+        String::new()
+    } else {
+        format!(" --persistence {}", mode.name())
     }
 }
 
@@ -161,7 +176,8 @@ fn cmd_run(a: &Args) -> Result<i32, String> {
     let jobs = a.num("--jobs")?.map_or(default_jobs, |j| j.max(1) as usize);
     let time_limit = a.flags.get("--time-limit").map(|d| parse_duration(d)).transpose()?;
     let commit = commit();
-    let campaign = Campaign { seeds: seeds.clone(), jobs, time_limit, progress: !a.has("--quiet") };
+    let persistence = a.persistence()?;
+    let campaign = Campaign { seeds: seeds.clone(), jobs, time_limit, progress: !a.has("--quiet"), persistence };
     let out = campaign.run();
     let wall_s = out.wall.as_secs_f64();
     if let Some(path) = a.flags.get("--json") {
@@ -172,12 +188,16 @@ fn cmd_run(a: &Args) -> Result<i32, String> {
         (Some(f), Some(l)) => format!("{f}..={l}"),
         _ => "none".into(),
     };
-    let title = format!("keel-sim run: seeds {range}, commit {commit}, {jobs} job(s)");
+    let title = format!("keel-sim run: seeds {range}, commit {commit}, {jobs} job(s), persistence {}", persistence.name());
     print!("{}", summary_text(&title, &Summary::of(&out.results), wall_s));
     if out.skipped > 0 {
         println!("  time limit reached: {} seeds not run", out.skipped);
     }
-    Ok(if print_failures(&out.results, &commit) > 0 { 1 } else { 0 })
+    let failed = print_failures(&out.results, &commit);
+    if failed > 0 && persistence != PersistMode::Mixed {
+        eprintln!("(add{} to the replay and shrink commands above)", persistence_flag(persistence));
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
 }
 
 fn cmd_merge(a: &Args) -> Result<i32, String> {
@@ -220,7 +240,7 @@ fn seed_arg(a: &Args) -> Result<u64, String> {
 
 fn cmd_replay(a: &Args) -> Result<i32, String> {
     let seed = seed_arg(a)?;
-    let scenario = Scenario::generate(seed);
+    let scenario = Scenario::generate_with(seed, a.persistence()?);
     let (result, trace) = run_scenario(&scenario, Hooks::default());
     if a.has("--trace") {
         println!("config: {:?}", scenario.config);
@@ -260,7 +280,7 @@ fn cmd_replay(a: &Args) -> Result<i32, String> {
 fn cmd_shrink(a: &Args) -> Result<i32, String> {
     let seed = seed_arg(a)?;
     let runs_max = a.num("--runs")?.unwrap_or(20_000) as usize;
-    let scenario = Scenario::generate(seed);
+    let scenario = Scenario::generate_with(seed, a.persistence()?);
     let Some(shrunk) = shrink(&scenario, Hooks::default(), runs_max) else {
         println!("seed {seed} does not fail: nothing to shrink ({})", replay_command(seed));
         return Ok(0);

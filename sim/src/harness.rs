@@ -12,47 +12,46 @@
 //! `Flush` event: after `before_sleep` returned, the bytes are sent (`output_sent`) and the
 //! writes they answer are marked acked in the [`EpochLog`] at that simulated time.
 //!
+//! Commands are fed one at a time (a batch's bytes cut at command boundaries, plus the
+//! batch's own mid-command split), so after each command the harness knows exactly which
+//! writes ran: the AOF offset of each write and the fork point of a BGSAVE are exact.
+//!
+//! # Persistence
+//! Every scenario persists (RDB only, or AOF with a policy; `persist.rs` says what is observed
+//! and how). After every command and event the [`Tracker`] records durability evidence in the
+//! [`EpochLog`]. An engine that reports a fatal persistence error (`fatal_error`, an AOF error
+//! under `appendfsync always`) is treated as a process that exits: its pending replies are
+//! never sent, and it restarts as after a crash.
+//!
 //! # Crashes
 //! A crash ends the epoch: ack ordering is checked, the machine crashes (`process_crash` or
-//! `power_loss`), a new `Server` starts on the same `SimEnv` and runs `startup()`, and the
-//! recovered keyspace is checked against the epoch log under the persistence policy in force
-//! at the crash. The model is then reset to the recovered state and work continues.
+//! `power_loss`), a new `Server` starts on the same `SimEnv` (with the start-up configuration:
+//! CONFIG SET changes are not persisted) and runs `startup()`, and the recovered keyspace is
+//! checked against the epoch log under the policy the [`Tracker`] derived for the epoch
+//! (P1–P3, expiry). A start-up that refuses the files is a `startup` failure (P4: with no
+//! media corruption, the files a crash leaves must load). The model is then reset to the
+//! recovered state and work continues.
 //!
 //! Invariant: nothing here reads a real clock or OS randomness; every choice comes from the
 //! scenario (a pure function of the seed), so a scenario replays to the same trace hash.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use keel::config::{AppendFsync, Config};
+use keel::config::Config;
 use keel::env::Clock;
 use keel::keyspace::ClientId;
 use keel::resp::{encode_command, parse_frame, FrameLimits};
 use keel::server::Server;
-use keel_models::oracle::Policy;
 use keel_models::{Model, Reply};
 
-use crate::check::{audit, engine_state, frame_to_reply, visible_at, EpochLog, Failure};
+use crate::check::{audit, frame_to_reply, EpochLog, Failure};
 use crate::env::SimEnv;
 use crate::fork::OrphanPolicy;
 use crate::marks::{self, Marks};
+use crate::persist::Tracker;
+use crate::persist_events::CrashKind;
 use crate::scenario::{Event, Scenario, ScenarioConfig};
 use crate::workload::{resolve_time_arg, Argv};
-
-/// Which persistence the harness can check. RDB (issue 5) has landed in the engine, but the
-/// harness does not yet record snapshot fork points and durability (`History::snapshot_forked`
-/// / `snapshot_durable`), nor AOF fsync points (`durable_through`); until it does, persistence
-/// is configured off and the only correct recovery is the empty state. Flip a flag together
-/// with the recording it needs; the oracle's policy follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Capabilities {
-    pub aof: bool,
-    pub rdb: bool,
-}
-
-pub const ENGINE: Capabilities = Capabilities { aof: false, rdb: false };
-
-/// Extra slack added to the everysec durability window beyond cadence + postponement.
-const EVERYSEC_BASE_WINDOW_US: u64 = 3_000_000;
 
 /// Test-only hooks that make the harness misbehave on purpose, to prove the checks catch it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -90,36 +89,19 @@ struct SimClient {
     unreleased: Vec<Option<usize>>,
 }
 
-/// The oracle's policy for the server's configuration at a crash.
-pub fn policy_for(config: &Config, caps: Capabilities, faults_fsync_max_us: u64) -> Policy {
-    if config.appendonly && caps.aof {
-        return match config.appendfsync {
-            AppendFsync::Always => Policy::Always,
-            AppendFsync::Everysec => Policy::Everysec { window_us: EVERYSEC_BASE_WINDOW_US + faults_fsync_max_us },
-            AppendFsync::No => Policy::No,
-        };
-    }
-    if !config.save_points.is_empty() && caps.rdb {
-        return Policy::RdbOnly;
-    }
-    Policy::None
-}
-
-/// The engine configuration of a scenario.
-///
-/// Persistence knobs reach the engine only when the harness can check them: a snapshot's fork
-/// point and durability, and the AOF's fsync points, must be recorded in the epoch log before
-/// RdbOnly / AOF policies can be judged (see [`Capabilities`]). Until then the knobs are drawn
-/// (so seeds keep their meaning) but the server runs without persistence.
+/// The engine configuration of a scenario: its persistence knobs as drawn (save points small
+/// enough to trigger, rewrite thresholds small enough to trigger).
 pub fn server_config(cfg: &ScenarioConfig) -> Config {
     Config {
         hz: cfg.hz,
         dir: "/data".into(),
-        appendonly: cfg.appendonly && ENGINE.aof,
+        appendonly: cfg.appendonly,
         appendfsync: cfg.appendfsync,
-        save_points: if ENGINE.rdb { cfg.save_points.clone() } else { Vec::new() },
+        save_points: cfg.save_points.clone(),
         aof_use_rdb_preamble: cfg.aof_use_rdb_preamble,
         auto_aof_rewrite_min_size: cfg.auto_aof_rewrite_min_size,
+        auto_aof_rewrite_percentage: cfg.auto_aof_rewrite_percentage,
+        no_appendfsync_on_rewrite: cfg.no_appendfsync_on_rewrite,
         ..Config::default()
     }
 }
@@ -129,11 +111,13 @@ pub struct Harness {
     pub server: Server,
     pub model: Model,
     pub stats: RunStats,
-    config: Config,
-    fsync_max_us: u64,
+    /// The start-up configuration (each restart uses it).
+    pub(crate) config: Config,
+    pub(crate) fsync_max_us: u64,
     clients: Vec<SimClient>,
-    admin: ClientId,
-    log: EpochLog,
+    pub(crate) admin: ClientId,
+    pub(crate) log: EpochLog,
+    pub(crate) tracker: Tracker,
     hooks: Hooks,
     replies_seen: u64,
     event: usize,
@@ -151,6 +135,7 @@ impl Harness {
         let model = Model::new();
         let log = EpochLog::new(model.state(i64::MIN));
         let admin = server.connect("sim:admin".into(), "sim:0".into());
+        let tracker = Tracker::new(&server, &sim, &config);
         let mut h = Harness {
             sim,
             server,
@@ -161,6 +146,7 @@ impl Harness {
             clients: Vec::new(),
             admin,
             log,
+            tracker,
             hooks,
             replies_seen: 0,
             event: 0,
@@ -181,15 +167,15 @@ impl Harness {
         self.event
     }
 
-    fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         self.sim.clock.unix_ms()
     }
 
-    fn now_us(&self) -> u64 {
+    pub(crate) fn now_us(&self) -> u64 {
         self.sim.clock.monotonic_us()
     }
 
-    fn fail(&self, kind: &'static str, at: String, detail: String) -> Failure {
+    pub(crate) fn fail(&self, kind: &'static str, at: String, detail: String) -> Failure {
         Failure { event: self.event, kind, at, detail }
     }
 
@@ -203,8 +189,14 @@ impl Harness {
         self.check_acks()
     }
 
-    /// Execute one event.
+    /// Execute one event, then observe persistence (and exit the server if it hit a fatal
+    /// persistence error).
     pub fn step(&mut self, event: &Event) -> Result<(), Failure> {
+        self.step_event(event)?;
+        self.observe()
+    }
+
+    fn step_event(&mut self, event: &Event) -> Result<(), Failure> {
         match event {
             Event::Send { client, cmds, split_permille } => self.send(*client, cmds, *split_permille),
             Event::Flush => self.flush(),
@@ -215,11 +207,10 @@ impl Harness {
                 Ok(())
             }
             Event::Advance { us } => {
-                self.sim.clock.advance_us(*us);
                 if *us >= 10_000_000 {
                     self.stats.marks.hit(marks::BIG_TIME_JUMP);
                 }
-                Ok(())
+                self.advance(*us)
             }
             Event::Background => {
                 self.sim.background.complete_due(self.now_us());
@@ -233,11 +224,32 @@ impl Harness {
             Event::Audit => {
                 audit(&self.server, &self.model, self.now_ms()).map_err(|d| self.fail("audit", "keyspace".into(), d))
             }
-            Event::Crash { power_loss } => self.crash_and_restart(*power_loss),
+            Event::Crash { power_loss } => {
+                let crash = if *power_loss { CrashKind::PowerLoss } else { CrashKind::Process(OrphanPolicy::Drop) };
+                self.crash_and_restart(crash)
+            }
+            Event::CrashKeepChild => self.crash_and_restart(CrashKind::Process(OrphanPolicy::KeepRunning)),
+            Event::Admin { cmd } => {
+                self.admin_command(cmd);
+                Ok(())
+            }
+            Event::ChildStep => self.child_step(),
+            Event::KillChild => {
+                self.kill_child();
+                Ok(())
+            }
+            Event::OrphanStep => {
+                self.orphan_step();
+                Ok(())
+            }
+            Event::FailNext { op, fault } => {
+                self.sim.fs.fail_next(*op, *fault);
+                Ok(())
+            }
         }
     }
 
-    fn count_active_expiry(&mut self, f: impl FnOnce(&mut Server)) {
+    pub(crate) fn count_active_expiry(&mut self, f: impl FnOnce(&mut Server)) {
         let before = self.server.ks.stats.expired_keys;
         f(&mut self.server);
         self.stats.marks.add(marks::EXPIRED_ACTIVELY, self.server.ks.stats.expired_keys - before);
@@ -247,10 +259,12 @@ impl Harness {
         let Some(client) = self.clients.get_mut(index) else { return Ok(()) };
         let now_ms = self.sim.clock.unix_ms();
         let mut bytes = Vec::new();
+        let mut cuts = Vec::with_capacity(cmds.len() + 1);
         for cmd in cmds {
             let resolved: Argv = cmd.iter().map(|a| resolve_time_arg(a, now_ms)).collect();
             let args: Vec<&[u8]> = resolved.iter().map(Vec::as_slice).collect();
             encode_command(&args, &mut bytes);
+            cuts.push(bytes.len());
             client.in_flight.push_back(resolved);
         }
         if cmds.len() >= 8 {
@@ -260,11 +274,17 @@ impl Harness {
         let cut = split_permille.map_or(bytes.len(), |p| bytes.len() * p as usize / 1000);
         if cut > 0 && cut < bytes.len() {
             self.stats.marks.hit(marks::SPLIT_FEED);
-            self.feed(index, &bytes[..cut])?;
-            self.feed(index, &bytes[cut..])
-        } else {
-            self.feed(index, &bytes)
+            cuts.push(cut);
+            cuts.sort_unstable();
+            cuts.dedup();
         }
+        // One command per feed: the state after each command is observable (see the module doc).
+        let mut start = 0;
+        for end in cuts {
+            self.feed(index, &bytes[start..end])?;
+            start = end;
+        }
+        Ok(())
     }
 
     fn feed(&mut self, index: usize, bytes: &[u8]) -> Result<(), Failure> {
@@ -272,7 +292,9 @@ impl Harness {
         let before = self.server.ks.stats.expired_keys;
         self.server.feed(id, bytes);
         self.stats.marks.add(marks::EXPIRED_LAZILY, self.server.ks.stats.expired_keys - before);
-        self.collect(index)
+        self.collect(index)?;
+        self.tracker.observe(&self.server, &self.sim, &mut self.log, &mut self.stats.marks);
+        Ok(())
     }
 
     /// Decode the replies the engine buffered for client `index` and check each against the
@@ -311,6 +333,11 @@ impl Harness {
         let (model_id, conn) = (self.clients[index].model_id, self.clients[index].conn);
         let shown = show(argv);
         self.sim.trace.record(format_args!("c{index} {shown} -> {reply}"));
+        if let Reply::Error(e) = &reply {
+            if e.starts_with("MISCONF") {
+                return self.refused_with_misconf(index, argv);
+            }
+        }
         if Model::is_nondeterministic(argv) {
             self.model
                 .check_and_adopt(model_id, argv, now_ms, &reply)
@@ -333,7 +360,26 @@ impl Harness {
             _ => 1,
         };
         self.stats.writes += 1;
-        Ok(Some(self.log.record(conn, txn_size, now_us, &self.model)))
+        let index = self.log.record(conn, txn_size, now_us, &self.model);
+        self.tracker.on_write(index + 1, &self.server);
+        Ok(Some(index))
+    }
+
+    /// The engine refused a write with `-MISCONF` (a failed background save with
+    /// `stop-writes-on-bgsave-error`, or an AOF write/fsync error). The model knows nothing of
+    /// persistence errors: it is given a command that fails the same way without effect (a
+    /// wrong-arity GET, which inside MULTI also makes EXEC abort, as a command refused at
+    /// queueing time does in the engine).
+    fn refused_with_misconf(&mut self, index: usize, argv: &Argv) -> Result<Option<usize>, Failure> {
+        if self.server.write_blocked_reason().is_none() {
+            let detail = "MISCONF while writes are not blocked".to_string();
+            return Err(self.fail("reply", format!("client {index}: {}", show(argv)), detail));
+        }
+        let model_id = self.clients[index].model_id;
+        let now_ms = self.now_ms();
+        self.model.apply(model_id, &[b"GET".to_vec()], now_ms);
+        self.stats.marks.hit(marks::MISCONF_REPLY);
+        Ok(None)
     }
 
     fn mark_reply(&mut self, argv: &Argv, reply: &Reply) {
@@ -351,9 +397,14 @@ impl Harness {
         }
     }
 
-    /// `before_sleep`, then send every pending reply: the write barrier has passed.
+    /// `before_sleep`, then send every pending reply: the write barrier has passed — unless
+    /// the engine hit a fatal persistence error, when it exits without sending anything.
     fn flush(&mut self) -> Result<(), Failure> {
         self.count_active_expiry(Server::before_sleep);
+        self.tracker.observe(&self.server, &self.sim, &mut self.log, &mut self.stats.marks);
+        if self.server.fatal_error().is_some() {
+            return self.fatal_exit();
+        }
         let now_us = self.now_us();
         for index in 0..self.clients.len() {
             let id = self.clients[index].id;
@@ -394,7 +445,7 @@ impl Harness {
         }
     }
 
-    fn reconnect(&mut self, index: usize) {
+    pub(crate) fn reconnect(&mut self, index: usize) {
         let Some(old) = self.clients.get(index).cloned() else { return };
         self.server.disconnect(old.id);
         self.model.disconnect(old.model_id);
@@ -402,51 +453,20 @@ impl Harness {
         self.sim.trace.record(format_args!("reconnect c{index}"));
     }
 
-    fn check_acks(&self) -> Result<(), Failure> {
-        let policy = policy_for(&self.server.config, ENGINE, self.fsync_max_us);
-        self.log.check_acks(&policy).map_err(|v| self.fail("ack-order", "epoch writes".into(), v.to_string()))
+    pub(crate) fn check_acks(&self) -> Result<(), Failure> {
+        let policy = self.tracker.ack_policy(self.fsync_max_us);
+        self.log.check_acks(&policy).map_err(|v| self.fail("ack-order", format!("epoch writes under {policy:?}"), v.to_string()))
     }
 
-    fn crash_and_restart(&mut self, power_loss: bool) -> Result<(), Failure> {
-        self.check_acks()?;
-        let policy = policy_for(&self.server.config, ENGINE, self.fsync_max_us);
-        let crash_at_us = self.now_us();
-        if power_loss {
-            self.sim.power_loss();
-            self.stats.power_losses += 1;
-            self.stats.marks.hit(marks::POWER_LOSS);
-        } else {
-            self.sim.process_crash(OrphanPolicy::KeepRunning);
-            self.stats.crashes += 1;
-            self.stats.marks.hit(marks::PROCESS_CRASH);
-        }
-        self.server = Server::new(self.sim.env(), self.config.clone());
-        self.server.startup();
-        let now_ms = self.now_ms();
-        let recovered = engine_state(&self.server);
-        let verdict = self
-            .log
-            .check_recovery(&recovered, now_ms, crash_at_us, policy.clone())
-            .map_err(|v| self.fail("recovery", format!("restart under {policy:?}"), v.to_string()))?;
-        self.stats.recoveries += 1;
-        self.stats.marks.hit(marks::RECOVERY_CHECKED);
-        if !visible_at(&recovered, now_ms).is_empty() {
-            self.stats.marks.hit(marks::RECOVERED_NONEMPTY);
-        }
-        self.sim.trace.record(format_args!(
-            "recovered prefix {} of {} (k_min {}, lost acked {})",
-            verdict.matched_prefix_k,
-            self.log.len(),
-            verdict.k_min,
-            verdict.lost_acked
-        ));
+    /// The model and clients after a restart that recovered `recovered`.
+    pub(crate) fn reset_after_restart(&mut self, recovered: &keel_models::State) {
         self.model = Model::new();
-        self.model.load_state(&recovered);
+        self.model.load_state(recovered);
         self.log = EpochLog::new(self.model.state(i64::MIN));
+        self.tracker = Tracker::new(&self.server, &self.sim, &self.config);
         self.admin = self.server.connect("sim:admin".into(), "sim:0".into());
         let ids: Vec<u64> = self.clients.iter().map(|c| c.model_id).collect();
         self.clients = ids.into_iter().map(|i| self.new_client(i)).collect();
-        Ok(())
     }
 
     /// Faults SimFs injected so far, by kind name.

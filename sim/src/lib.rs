@@ -18,6 +18,8 @@ pub mod json;
 pub mod harness;
 pub mod marks;
 pub mod memory;
+pub mod persist;
+mod persist_events;
 pub mod report;
 pub mod rng;
 pub mod runner;

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use crate::check::Failure;
 use crate::json::Json;
-use crate::marks::{Marks, MARKS};
+use crate::marks::{Marks, CRASH_PHASE_PREFIX, MARKS};
 use crate::runner::{SeedResult, Summary};
 
 /// The replay command of a seed.
@@ -63,7 +63,7 @@ pub fn result_to_json(r: &SeedResult) -> Json {
 
 /// A failure kind read back from a file: map it onto the static names the harness uses.
 fn kind_name(kind: &str) -> &'static str {
-    ["reply", "audit", "recovery", "ack-order", "protocol", "panic", "config"]
+    ["reply", "audit", "recovery", "ack-order", "protocol", "panic", "config", "startup"]
         .into_iter()
         .find(|k| *k == kind)
         .unwrap_or("other")
@@ -158,8 +158,13 @@ pub fn summary_text(title: &str, s: &Summary, wall_s: f64) -> String {
     let faults: Vec<String> = s.faults.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let faults = if faults.is_empty() { "none".to_string() } else { faults.join(", ") };
     let _ = writeln!(out, "  faults       {faults}");
+    let _ = writeln!(out, "  crashes by phase (process crashes + power losses + fatal exits):");
+    for (name, _) in MARKS.iter().filter(|(m, _)| m.starts_with(CRASH_PHASE_PREFIX)) {
+        let phase = &name[CRASH_PHASE_PREFIX.len()..];
+        let _ = writeln!(out, "    {phase:<46} {:>9}", s.marks.get(name));
+    }
     let _ = writeln!(out, "  coverage marks (count; '-' = not reachable by the current engine):");
-    for (name, reachable) in MARKS {
+    for (name, reachable) in MARKS.iter().filter(|(m, _)| !m.starts_with(CRASH_PHASE_PREFIX)) {
         let n = s.marks.get(name);
         let shown = if *reachable || n > 0 { n.to_string() } else { "-".into() };
         let flag = if *reachable && n == 0 { "   <- never reached" } else { "" };

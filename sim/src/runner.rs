@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::check::Failure;
 use crate::harness::{Harness, Hooks};
 use crate::marks::Marks;
-use crate::scenario::{Event, Scenario};
+use crate::scenario::{Event, PersistMode, Scenario};
 use crate::trace::Trace;
 
 /// The outcome of one seed.
@@ -35,7 +35,12 @@ pub struct SeedResult {
 
 /// Run `seed`'s generated scenario.
 pub fn run_seed(seed: u64) -> SeedResult {
-    run_scenario(&Scenario::generate(seed), Hooks::default()).0
+    run_seed_with(seed, PersistMode::Mixed)
+}
+
+/// Run `seed`'s generated scenario with the persistence `mode` forced.
+pub fn run_seed_with(seed: u64, mode: PersistMode) -> SeedResult {
+    run_scenario(&Scenario::generate_with(seed, mode), Hooks::default()).0
 }
 
 /// Run a scenario; also returns the trace for `replay`.

@@ -11,9 +11,44 @@
 
 use keel::config::AppendFsync;
 
-use crate::fs::FaultConfig;
+use crate::fs::{Fault, FaultConfig, FsOp};
 use crate::rng::{stream_id, SimRng};
 use crate::workload::{Argv, Workload};
+
+/// Which persistence a campaign runs: chosen per seed (`Mixed`), or forced for every seed
+/// (`keel-sim run --persistence rdb|always|everysec|no|mixed`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PersistMode {
+    #[default]
+    Mixed,
+    /// RDB snapshots only (`appendonly no`).
+    Rdb,
+    /// AOF (`appendonly yes`) with this `appendfsync` at start.
+    Aof(AppendFsync),
+}
+
+impl PersistMode {
+    pub fn parse(text: &str) -> Result<PersistMode, String> {
+        match text {
+            "mixed" => Ok(PersistMode::Mixed),
+            "rdb" => Ok(PersistMode::Rdb),
+            "always" => Ok(PersistMode::Aof(AppendFsync::Always)),
+            "everysec" => Ok(PersistMode::Aof(AppendFsync::Everysec)),
+            "no" => Ok(PersistMode::Aof(AppendFsync::No)),
+            other => Err(format!("bad persistence {other:?}: expected rdb, always, everysec, no or mixed")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PersistMode::Mixed => "mixed",
+            PersistMode::Rdb => "rdb",
+            PersistMode::Aof(AppendFsync::Always) => "always",
+            PersistMode::Aof(AppendFsync::Everysec) => "everysec",
+            PersistMode::Aof(AppendFsync::No) => "no",
+        }
+    }
+}
 
 /// Per-seed knobs.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,14 +77,42 @@ pub struct ScenarioConfig {
     pub appendonly: bool,
     pub appendfsync: AppendFsync,
     pub save_points: Vec<(u64, u64)>,
+    /// Drawn and passed on, but the engine's rewrite does not write a preamble yet.
     pub aof_use_rdb_preamble: bool,
     pub auto_aof_rewrite_min_size: u64,
+    pub auto_aof_rewrite_percentage: u64,
+    pub no_appendfsync_on_rewrite: bool,
+    /// Share of events that are persistence events (child steps, BGSAVE, kills, faults, …).
+    pub persist_pct: u32,
+    /// CONFIG SET may change `appendfsync`, `appendonly` and `no-appendfsync-on-rewrite` at
+    /// run time (off when the persistence mode is forced, so the forced policy is judged).
+    pub runtime_policy_changes: bool,
     pub faults: FaultConfig,
 }
 
 impl ScenarioConfig {
     /// The swarm-chosen configuration of `seed`.
     pub fn from_seed(seed: u64) -> ScenarioConfig {
+        ScenarioConfig::from_seed_with(seed, PersistMode::Mixed)
+    }
+
+    /// The swarm-chosen configuration of `seed`, with the persistence `mode` forced unless
+    /// it is `Mixed` (the other knobs are drawn the same either way).
+    pub fn from_seed_with(seed: u64, mode: PersistMode) -> ScenarioConfig {
+        let mut cfg = ScenarioConfig::draw(seed);
+        match mode {
+            PersistMode::Mixed => {}
+            PersistMode::Rdb => cfg.appendonly = false,
+            PersistMode::Aof(policy) => (cfg.appendonly, cfg.appendfsync) = (true, policy),
+        }
+        if mode != PersistMode::Mixed {
+            cfg.runtime_policy_changes = false;
+            cfg.no_appendfsync_on_rewrite = false;
+        }
+        cfg
+    }
+
+    fn draw(seed: u64) -> ScenarioConfig {
         let mut rng = SimRng::new(seed, stream_id::SWARM);
         let faults = FaultConfig::swarm(&mut rng.fork_stream());
         let pick = |rng: &mut SimRng, items: &[u64]| items[rng.below(items.len() as u64) as usize];
@@ -74,6 +137,10 @@ impl ScenarioConfig {
             save_points: if rng.chance(0.5) { vec![(1, rng.range_inclusive(1, 20))] } else { Vec::new() },
             aof_use_rdb_preamble: rng.chance(0.5),
             auto_aof_rewrite_min_size: 1 << rng.range_inclusive(10, 20),
+            auto_aof_rewrite_percentage: pick(&mut rng, &[0, 25, 100, 200]),
+            no_appendfsync_on_rewrite: rng.chance(0.25),
+            persist_pct: pick(&mut rng, &[5, 10, 20]) as u32,
+            runtime_policy_changes: true,
             faults,
         }
     }
@@ -99,8 +166,23 @@ pub enum Event {
     Reconnect { client: usize },
     /// Compare the engine's whole keyspace with the model's.
     Audit,
-    /// The server process is killed (or the machine loses power) and restarted.
+    /// The server process is killed (or the machine loses power) and restarted; a running
+    /// fork child dies with it.
     Crash { power_loss: bool },
+    /// The server process is killed and restarted; a running fork child keeps running as an
+    /// orphan (step it with `OrphanStep`).
+    CrashKeepChild,
+    /// An administrative client runs a command whose reply the model does not predict
+    /// (BGSAVE, SAVE, BGREWRITEAOF, CONFIG SET appendonly …); any reply is accepted.
+    Admin { cmd: Vec<String> },
+    /// The running fork child takes one step.
+    ChildStep,
+    /// The running fork child is killed (SIGUSR1, as the parent would).
+    KillChild,
+    /// An orphan left by a parent crash takes one step.
+    OrphanStep,
+    /// The next file system operation `op` fails with `fault`.
+    FailNext { op: FsOp, fault: Fault },
 }
 
 impl Event {
@@ -126,6 +208,7 @@ impl Event {
                 format!("client {client} sends {} command(s){split}", cmds.len())
             }
             Event::ConfigSet { param, value } => format!("CONFIG SET {param} {value:?}"),
+            Event::Admin { cmd } => format!("admin {}", cmd.join(" ")),
             other => format!("{other:?}"),
         }
     }
@@ -151,6 +234,13 @@ impl Event {
             Event::ConfigSet { param, value } => {
                 format!("Event::ConfigSet {{ param: {param:?}.into(), value: {value:?}.into() }}")
             }
+            Event::Admin { cmd } => {
+                let args: Vec<String> = cmd.iter().map(|a| format!("{a:?}.to_string()")).collect();
+                format!("Event::Admin {{ cmd: vec![{}] }}", args.join(", "))
+            }
+            Event::FailNext { op, fault } => {
+                format!("Event::FailNext {{ op: keel_sim::FsOp::{op:?}, fault: keel_sim::Fault::{fault:?} }}")
+            }
             other => format!("Event::{other:?}"),
         }
     }
@@ -167,7 +257,12 @@ pub struct Scenario {
 impl Scenario {
     /// The scenario of `seed`.
     pub fn generate(seed: u64) -> Scenario {
-        let config = ScenarioConfig::from_seed(seed);
+        Scenario::generate_with(seed, PersistMode::Mixed)
+    }
+
+    /// The scenario of `seed` with the persistence `mode` forced (see [`PersistMode`]).
+    pub fn generate_with(seed: u64, mode: PersistMode) -> Scenario {
+        let config = ScenarioConfig::from_seed_with(seed, mode);
         let mut rng = SimRng::new(seed, stream_id::WORKLOAD);
         let events = Generator { cfg: &config, rng: &mut rng, out: Vec::new() }.run();
         Scenario { seed, config, events }
@@ -177,6 +272,9 @@ impl Scenario {
         self.events.iter().map(|e| if let Event::Send { cmds, .. } = e { cmds.len() } else { 0 }).sum()
     }
 }
+
+/// Parameters that change the fsync policy in force, not drawn when the mode is forced.
+const POLICY_PARAMS: &[&str] = &["appendfsync", "no-appendfsync-on-rewrite"];
 
 /// Safe CONFIG SET parameters and values: they change timing and persistence settings, never
 /// the replies the model predicts.
@@ -218,8 +316,11 @@ impl Generator<'_> {
 
     fn step(&mut self) {
         if self.rng.below(10_000) < u64::from(self.cfg.crash_per_10k) {
-            let power_loss = self.rng.below(100) < u64::from(self.cfg.power_loss_pct);
-            self.out.push(Event::Crash { power_loss });
+            self.crash();
+            return;
+        }
+        if self.rng.below(100) < u64::from(self.cfg.persist_pct) {
+            self.persistence();
             return;
         }
         match self.rng.below(100) {
@@ -282,11 +383,69 @@ impl Generator<'_> {
 
     fn config_set(&mut self) {
         let (param, values) = CONFIG_SETS[self.rng.below(CONFIG_SETS.len() as u64) as usize];
-        let mut value = values[self.rng.below(values.len() as u64) as usize];
-        if param == "save" && !crate::harness::ENGINE.rdb {
-            value = ""; // snapshots are not checkable yet (see harness::Capabilities)
+        if !self.cfg.runtime_policy_changes && POLICY_PARAMS.contains(&param) {
+            return; // a forced policy stays in force (see `PersistMode`)
         }
+        let value = values[self.rng.below(values.len() as u64) as usize];
         self.out.push(Event::ConfigSet { param: param.to_string(), value: value.to_string() });
+    }
+
+    fn crash(&mut self) {
+        let power_loss = self.rng.below(100) < u64::from(self.cfg.power_loss_pct);
+        let event = if !power_loss && self.rng.chance(0.3) { Event::CrashKeepChild } else { Event::Crash { power_loss } };
+        self.out.push(event);
+    }
+
+    fn admin(&mut self, cmd: &[&str]) {
+        self.out.push(Event::Admin { cmd: cmd.iter().map(|a| a.to_string()).collect() });
+    }
+
+    /// One persistence event: child steps (sometimes followed by a crash, so crashes land in
+    /// every phase of a save or rewrite), BGSAVE / SAVE / BGREWRITEAOF, kills, orphan steps,
+    /// a forced fault on the next file operation, or a runtime persistence setting.
+    fn persistence(&mut self) {
+        match self.rng.below(100) {
+            0..=39 => {
+                for _ in 0..self.rng.range_inclusive(1, 3) {
+                    self.out.push(Event::ChildStep);
+                }
+            }
+            40..=49 => self.admin(&["BGSAVE"]),
+            50..=52 => self.admin(&["SAVE"]),
+            53..=62 => self.admin(&["BGREWRITEAOF"]),
+            63..=65 => self.out.push(Event::KillChild),
+            66..=69 => self.out.push(Event::OrphanStep),
+            70..=77 => self.fail_next(),
+            78..=80 if self.cfg.runtime_policy_changes => {
+                let on = if self.rng.chance(0.5) { "yes" } else { "no" };
+                self.admin(&["CONFIG", "SET", "appendonly", on]);
+            }
+            81..=85 => {
+                let save = ["", "1 1", "1 5", "5 10"][self.rng.below(4) as usize];
+                self.out.push(Event::ConfigSet { param: "save".into(), value: save.into() });
+            }
+            78..=80 => self.admin(&["BGSAVE"]),
+            86..=89 => self.config_set(),
+            _ => {
+                self.out.push(Event::ChildStep);
+                if self.cfg.crash_per_10k > 0 {
+                    self.crash();
+                }
+            }
+        }
+    }
+
+    fn fail_next(&mut self) {
+        let (op, fault) = match self.rng.below(8) {
+            0 => (FsOp::Write, Fault::ShortWrite),
+            1 => (FsOp::Write, Fault::Eio),
+            2 => (FsOp::Write, Fault::Enospc),
+            3 | 4 => (FsOp::Fsync, Fault::Eio),
+            5 => (FsOp::FsyncDir, Fault::Eio),
+            6 => (FsOp::Rename, Fault::Eio),
+            _ => (FsOp::Open, Fault::Eio),
+        };
+        self.out.push(Event::FailNext { op, fault });
     }
 }
 

@@ -33,7 +33,13 @@ fn order_and_threads_do_not_change_per_seed_results() {
     let mut backward: Vec<SeedResult> = (10..22).rev().map(run_seed).collect();
     backward.reverse();
     assert_eq!(forward, backward);
-    let campaign = Campaign { seeds: (10..22).rev().collect(), jobs: 3, time_limit: None, progress: false };
+    let campaign = Campaign {
+        seeds: (10..22).rev().collect(),
+        jobs: 3,
+        time_limit: None,
+        progress: false,
+        persistence: Default::default(),
+    };
     assert_eq!(campaign.run().results, forward);
 }
 

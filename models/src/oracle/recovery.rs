@@ -3,7 +3,9 @@
 //!
 //! P1: candidates are the prefixes `k` whose rolling digest equals the recovered digest; states
 //! repeat (SET a 1; DEL a), so several `k` may match and the largest one confirmed by the full
-//! comparison callback is taken (the most favourable explanation for the engine). No candidate:
+//! comparison callback is taken (the most favourable explanation for the engine). Under the
+//! snapshot-only policies (`RdbOnly`, `None`) only the allowed snapshot points are candidates,
+//! so a repeated state never hides an allowed point behind a larger disallowed one. No candidate:
 //! `HalfTransaction` if the digest equals a partial state of a transaction, else `NotAPrefix`.
 //!
 //! P2, the lower bound `k_min` on the recovered prefix:
@@ -60,11 +62,19 @@ pub fn check_recovery(
         .iter()
         .take_while(|w| w.executed_at_us <= r.crash_at_us)
         .count();
-    let matched = (0..=n)
-        .rev()
-        .filter(|&k| h.digest_at(k) == Some(r.recovered_digest))
-        .find(|&k| full_compare(k).is_none());
+    let allowed = allowed_points(h, r);
+    let matching = |k: &usize| h.digest_at(*k) == Some(r.recovered_digest) && full_compare(*k).is_none();
+    // Under snapshot-only policies states may repeat (a FLUSHALL, keys expired by recovery
+    // time), so the largest matching prefix need not be an allowed point although an allowed
+    // point matches too: only the allowed points are candidates.
+    let matched = match &allowed {
+        Some(points) => points.iter().rev().copied().find(|k| *k <= n && matching(k)),
+        None => (0..=n).rev().find(matching),
+    };
     let Some(k) = matched else {
+        if let (Some(allowed_k), Some(recovered_k)) = (allowed, (0..=n).rev().find(matching)) {
+            return Err(Violation::NotASnapshotPoint { recovered_k, allowed_k });
+        }
         return Err(no_prefix(h, r, n, &full_compare));
     };
     let acked_before_crash = |i: usize| h.writes[i].acked_at_us.is_some_and(|a| a <= r.crash_at_us);
@@ -86,14 +96,6 @@ pub fn check_recovery(
             recovered_k: k,
             first_diff,
         });
-    }
-    if let Some(allowed_k) = allowed_points(h, r) {
-        if !allowed_k.contains(&k) {
-            return Err(Violation::NotASnapshotPoint {
-                recovered_k: k,
-                allowed_k,
-            });
-        }
     }
     let lost_acked = (k..n).filter(|&i| acked_before_crash(i)).count();
     Ok(RecoveryVerdict {
@@ -194,5 +196,24 @@ fn allowed_points(h: &History, r: &Recovery) -> Option<Vec<usize>> {
             Some(allowed)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// States repeat: prefix 2 (`SET a 1; DEL a`) equals prefix 0. A recovery of the empty state
+    /// under `RdbOnly` with no durable snapshot is the allowed point 0, not the disallowed 2.
+    #[test]
+    fn a_repeated_state_matches_the_allowed_snapshot_point() {
+        let mut h = History::new(7);
+        h.write(1, 8, 1, 10);
+        h.write(1, 7, 1, 20);
+        let r = Recovery { recovered_digest: 7, crash_at_us: 30, policy: Policy::RdbOnly };
+        let verdict = check_recovery(&h, &r, |_| None).expect("prefix 0 is allowed");
+        assert_eq!(verdict.matched_prefix_k, 0);
+        let r = Recovery { recovered_digest: 8, ..r };
+        assert!(matches!(check_recovery(&h, &r, |_| None), Err(Violation::NotASnapshotPoint { recovered_k: 1, .. })));
     }
 }

@@ -47,6 +47,7 @@ impl SimFile {
         let (h, ino) = (self.handle, self.ino);
         if fault.is_some() {
             st.count(FaultKind::EioFsync);
+            st.log_sync(ino, false);
             let inode = st.inodes.get_mut(&ino).ok_or_else(errno::ebadf)?;
             let dropped = std::mem::take(&mut inode.pending).len();
             if config.fsync_profile == FsyncProfile::Btrfs {
@@ -61,6 +62,7 @@ impl SimFile {
             apply_data(&mut inode.durable, op);
         }
         let len = inode.durable.len();
+        st.log_sync(ino, true);
         st.trace.record(format_args!("fs.{what} h{h} ino={ino} ops={} len={len}", pending.len()));
         Ok(())
     }

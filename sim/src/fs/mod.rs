@@ -74,6 +74,10 @@ use crate::trace::Trace;
 use faults::FaultDice;
 use file::SimFile;
 use state::{norm_dir, not_found, split, DataOp, FsState, MetaOp};
+pub use state::SyncRecord;
+
+/// The `ino` of a [`SyncRecord`] for a successful directory fsync (no inode has this number).
+pub const DIR_SYNC_INO: u64 = u64::MAX;
 
 /// Linux errno values, so errors look like the OS's.
 pub(crate) mod errno {
@@ -192,6 +196,40 @@ impl SimFs {
     pub fn list_durable(&self, dir: &Path) -> Vec<String> {
         let st = self.lock();
         st.dirs.get(&norm_dir(dir)).map(|d| d.durable.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The inode `path` names now (visible entry), if any.
+    pub fn visible_ino(&self, path: &Path) -> Option<u64> {
+        self.lock().lookup(path).ok()
+    }
+
+    /// The inode `path` names durably (durable entry), if any.
+    pub fn durable_ino(&self, path: &Path) -> Option<u64> {
+        let st = self.lock();
+        let (dir, name) = split(path).ok()?;
+        st.dirs.get(&dir)?.durable.get(&name).copied()
+    }
+
+    /// How many leading bytes of the file `path` names are durable *and* durably named: 0
+    /// unless the durable directory entry names the same inode as the visible one; else the
+    /// length of the common prefix of its durable bytes and its page cache. Bytes up to this
+    /// length survive any crash (DESIGN §6's durability rules) and read back as they read now.
+    pub fn durable_prefix_len(&self, path: &Path) -> u64 {
+        let st = self.lock();
+        let Ok((dir, name)) = split(path) else { return 0 };
+        let Some(d) = st.dirs.get(&dir) else { return 0 };
+        let (Some(v), Some(dur)) = (d.visible.get(&name), d.durable.get(&name)) else { return 0 };
+        if v != dur {
+            return 0;
+        }
+        let Some(inode) = st.inodes.get(v) else { return 0 };
+        let n = inode.durable.iter().zip(&inode.cache).take_while(|(a, b)| a == b).count();
+        n as u64
+    }
+
+    /// The file fsyncs (success or EIO) since the last call, oldest first.
+    pub fn take_sync_log(&self) -> Vec<SyncRecord> {
+        std::mem::take(&mut self.lock().sync_log)
     }
 
     /// Number of data operations on `path`'s file not yet durable (0 if missing).
@@ -318,6 +356,7 @@ impl Fs for SimFs {
         for op in &now {
             st.apply_meta_durably(op);
         }
+        st.log_sync(DIR_SYNC_INO, true);
         st.trace.record(format_args!("fs.fsync_dir {} changes={}", key.display(), now.len()));
         Ok(())
     }

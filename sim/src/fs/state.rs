@@ -85,7 +85,22 @@ pub(crate) struct FsState {
     pub clock: Option<SimClock>,
     /// Set while a background job runs an fsync, so its latency is not charged to the clock.
     pub in_background: bool,
+    /// Every file fsync since the last `SimFs::take_sync_log` (bounded; see `SYNC_LOG_MAX`).
+    pub sync_log: Vec<SyncRecord>,
 }
+
+/// One file fsync as the harness observes it: which inode, whether it succeeded, and whether a
+/// background job (bio) ran it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncRecord {
+    pub ino: u64,
+    pub ok: bool,
+    pub background: bool,
+}
+
+/// Records kept in `sync_log` before the oldest are dropped (a harness that never drains it
+/// must not grow memory without bound).
+pub(crate) const SYNC_LOG_MAX: usize = 4096;
 
 /// `path` as a directory key: `.` components dropped, empty means `.`.
 pub(crate) fn norm_dir(path: &Path) -> PathBuf {
@@ -148,7 +163,17 @@ impl FsState {
             trace,
             clock: None,
             in_background: false,
+            sync_log: Vec::new(),
         }
+    }
+
+    /// Note a file fsync for the harness (`SimFs::take_sync_log`).
+    pub(crate) fn log_sync(&mut self, ino: Ino, ok: bool) {
+        if self.sync_log.len() >= SYNC_LOG_MAX {
+            self.sync_log.remove(0);
+        }
+        let background = self.in_background;
+        self.sync_log.push(SyncRecord { ino, ok, background });
     }
 
     pub(crate) fn count(&mut self, kind: FaultKind) {
