@@ -9,18 +9,22 @@
 //! Every value carries `lru`: Redis's 24-bit LRU clock (seconds) or, under an LFU policy, 16
 //! bits of minutes since the last decrement and an 8-bit logarithmic counter.
 
+use crate::bytes::SmallBytes;
 use crate::util::number::string2ll;
 
 /// Strings longer than this are `raw` rather than `embstr`.
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
 
-/// A string value.
+/// A string value. 24 bytes: short values live inline (see `crate::bytes`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Str {
     /// `int` encoding.
     Int(i64),
-    /// `embstr` (`raw == false`) or `raw` encoding.
-    Bytes { bytes: Vec<u8>, raw: bool },
+    /// As set: `embstr` up to [`EMBSTR_SIZE_LIMIT`] bytes, `raw` beyond.
+    Bytes(SmallBytes),
+    /// Modified in place (APPEND, SETRANGE): always `raw`. Boxed so the common variants
+    /// keep `Str` at 24 bytes.
+    Mutable(Box<Vec<u8>>),
 }
 
 impl Str {
@@ -31,18 +35,24 @@ impl Str {
                 return Str::Int(n);
             }
         }
-        Str::Bytes { bytes: bytes.to_vec(), raw: bytes.len() > EMBSTR_SIZE_LIMIT }
+        Str::Bytes(SmallBytes::new(bytes))
+    }
+
+    /// A string stored as given, never as an int (INCRBYFLOAT's result, as Redis stores it).
+    pub fn from_bytes_no_int(bytes: &[u8]) -> Str {
+        Str::Bytes(SmallBytes::new(bytes))
     }
 
     /// A value created by an in-place modification (always `raw`).
     pub fn raw(bytes: Vec<u8>) -> Str {
-        Str::Bytes { bytes, raw: true }
+        Str::Mutable(Box::new(bytes))
     }
 
     pub fn len(&self) -> usize {
         match self {
             Str::Int(n) => decimal_len(*n),
-            Str::Bytes { bytes, .. } => bytes.len(),
+            Str::Bytes(b) => b.len(),
+            Str::Mutable(v) => v.len(),
         }
     }
 
@@ -50,11 +60,21 @@ impl Str {
         self.len() == 0
     }
 
+    /// The bytes of a non-int string.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Str::Int(_) => None,
+            Str::Bytes(b) => Some(b),
+            Str::Mutable(v) => Some(v),
+        }
+    }
+
     /// The string's bytes (an `int` is rendered in decimal).
     pub fn to_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         match self {
             Str::Int(n) => std::borrow::Cow::Owned(n.to_string().into_bytes()),
-            Str::Bytes { bytes, .. } => std::borrow::Cow::Borrowed(bytes),
+            Str::Bytes(b) => std::borrow::Cow::Borrowed(b),
+            Str::Mutable(v) => std::borrow::Cow::Borrowed(v),
         }
     }
 
@@ -62,29 +82,26 @@ impl Str {
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Str::Int(n) => Some(*n),
-            Str::Bytes { bytes, .. } => string2ll(bytes),
+            other => other.bytes().and_then(string2ll),
         }
     }
 
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Str::Int(_) => "int",
-            Str::Bytes { raw: false, .. } => "embstr",
-            Str::Bytes { raw: true, .. } => "raw",
+            Str::Bytes(b) if b.len() <= EMBSTR_SIZE_LIMIT => "embstr",
+            Str::Bytes(_) | Str::Mutable(_) => "raw",
         }
     }
 
     /// Make the value modifiable in place and return its buffer (`dbUnshareStringValue`).
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
-        if let Str::Int(n) = self {
-            *self = Str::raw(n.to_string().into_bytes());
+        if !matches!(self, Str::Mutable(_)) {
+            *self = Str::raw(self.to_bytes().into_owned());
         }
         match self {
-            Str::Bytes { bytes, raw } => {
-                *raw = true;
-                bytes
-            }
-            Str::Int(_) => unreachable!("converted to bytes above"),
+            Str::Mutable(v) => v,
+            _ => unreachable!("converted to Mutable above"),
         }
     }
 }
@@ -147,8 +164,7 @@ impl Value {
     pub fn digest_into(&self, d: &mut [u8; 20]) {
         use crate::digest;
         match self {
-            Value::Str(Str::Int(n)) => digest::string_digest(d, n.to_string().as_bytes()),
-            Value::Str(Str::Bytes { bytes, .. }) => digest::string_digest(d, bytes),
+            Value::Str(s) => digest::string_digest(d, &s.to_bytes()),
             Value::List(v) => {
                 digest::mix_type(d, digest::ObjType::List);
                 v.for_each(&mut |e| digest::mix(d, e));
@@ -261,6 +277,10 @@ mod tests {
         assert_eq!(Str::from_bytes(b"12345").encoding_name(), "int");
         assert_eq!(Str::from_bytes(b"007").encoding_name(), "embstr");
         assert_eq!(Str::from_bytes(&[b'a'; 44]).encoding_name(), "embstr");
+        assert_eq!(std::mem::size_of::<Str>(), 24, "Str stays 24 bytes");
+        let mut s = Str::from_bytes(b"12");
+        s.make_raw().push(b'3');
+        assert_eq!((s.encoding_name(), s.as_int()), ("raw", Some(123)));
         assert_eq!(Str::from_bytes(&[b'a'; 45]).encoding_name(), "raw");
         assert_eq!(Str::from_bytes(b"-9223372036854775808").as_int(), Some(i64::MIN));
     }

@@ -28,7 +28,7 @@ fn reply_get(s: &mut Server, c: &mut Client, key: &[u8]) -> bool {
         Ok(Some(v)) => {
             match v {
                 Str::Int(n) => c.add_bulk(n.to_string().as_bytes()),
-                Str::Bytes { bytes, .. } => c.add_bulk(bytes),
+                other => c.add_bulk(other.bytes().unwrap_or_default()),
             }
             true
         }
@@ -332,7 +332,7 @@ pub fn incrbyfloat(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
         Err(IncrFloatError::NanOrInfinity) => return c.add_error("ERR increment would produce NaN or Infinity"),
     };
     // Redis stores the result as a string object without trying the int encoding.
-    let stored = Str::Bytes { bytes: new.clone(), raw: new.len() > crate::object::EMBSTR_SIZE_LIMIT };
+    let stored = Str::from_bytes_no_int(&new);
     s.ks.set_key(c.db, key, Value::Str(stored), true);
     s.ks.dirty += 1;
     c.add_bulk(&new);

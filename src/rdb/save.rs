@@ -105,7 +105,7 @@ impl RdbWriter {
                 self.key_prefix(key, expire_ms, TYPE_STRING);
                 match s {
                     Str::Int(n) => put_int_string(&mut self.buf, *n),
-                    Str::Bytes { bytes, .. } => put_string(&mut self.buf, bytes, self.compress),
+                    other => put_string(&mut self.buf, other.bytes().unwrap_or_default(), self.compress),
                 }
             }
             other => self.loaded_key(key, &LoadedValue::from_engine(other), expire_ms),
