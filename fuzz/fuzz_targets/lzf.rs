@@ -1,0 +1,4 @@
+//! Fuzz target `lzf`: see `checks/lzf.rs` for the input format and the invariants.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keel_fuzz::lzf::check(data));
