@@ -43,6 +43,7 @@ pub fn load_into(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Optio
 fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<i64>, warn: &mut dyn FnMut(String)) -> Result<LoadSummary> {
     let mut p = Parser::new(buf, opts)?;
     let mut sum = LoadSummary { version: p.version, ..LoadSummary::default() };
+    let mut current_db = 0;
     while let Some(event) = p.next_event()? {
         match event {
             Event::Key(k) => {
@@ -53,15 +54,17 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
                     }
                 }
                 let value = k.value.into_engine_with(&opts.type_limits, &mut ks.rng).map_err(|_| RdbError::Unsupported { key: k.key.clone(), rdb_type: k.rdb_type, offset: k.offset })?;
-                let db = ks.dbs.get_mut(k.db).ok_or_else(|| RdbError::corrupt(k.offset, "database index out of range"))?;
-                if db.dict.contains_key(k.key.as_slice()) {
-                    return Err(RdbError::corrupt(k.offset, format!("duplicate key '{}' found in RDB file", String::from_utf8_lossy(&k.key))));
+                if k.db >= ks.dbs.len() {
+                    return Err(RdbError::corrupt(k.offset, "database index out of range"));
                 }
                 let entry = ks.entry(value);
                 let db = &mut ks.dbs[k.db];
-                db.insert(&k.key, entry);
                 if let Some(when) = k.expire_ms {
                     db.set_expire(&k.key, when);
+                }
+                // One probe: insert, and a previous value means the file repeats the key.
+                if db.dict.insert(crate::db::Key::from(k.key.clone()), entry).is_some() {
+                    return Err(RdbError::corrupt(k.offset, format!("duplicate key '{}' found in RDB file", String::from_utf8_lossy(&k.key))));
                 }
                 sum.keys_loaded += 1;
             }
@@ -74,7 +77,17 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
                 warn("RDB file holds a function library; Keel has no functions, skipping it".into());
             }
             Event::SkippedKey { key, rdb_type, offset, .. } => return Err(RdbError::Unsupported { key, rdb_type, offset }),
-            Event::Aux { .. } | Event::SelectDb { .. } | Event::ResizeDb { .. } | Event::Eof { .. } => {}
+            Event::SelectDb { db, .. } => current_db = db,
+            Event::ResizeDb { keys, expires, .. } => {
+                // Size the tables once, as Redis's dictExpand on RESIZEDB: no rehash while loading.
+                // The hint is untrusted: cap it by what the file could possibly hold.
+                let cap = (buf.len() / 4) as u64;
+                if let Some(db) = ks.dbs.get_mut(current_db) {
+                    db.dict.expand(keys.min(cap) as usize);
+                    db.expires.expand(expires.min(cap) as usize);
+                }
+            }
+            Event::Aux { .. } | Event::Eof { .. } => {}
         }
     }
     Ok(sum)
@@ -102,6 +115,18 @@ pub fn load(s: &mut Server) {
     for w in warnings {
         s.log_warning(&w);
     }
+    // The loaded file's name may not be durable yet (a save renamed it, then the process
+    // crashed before its directory fsync): make it so before serving, or a power loss could
+    // bring back an older snapshot than the one clients were served from. (Found by keel-sim.)
+    let result = result.and_then(|sum| match s.env.fs.fsync_dir(&super::dir(s)) {
+        Ok(()) => Ok(sum),
+        Err(e) => {
+            for db in &mut s.ks.dbs {
+                db.clear();
+            }
+            Err(RdbError::Io(e))
+        }
+    });
     match result {
         Ok(sum) => {
             let secs = s.env.clock.monotonic_us().saturating_sub(start_us) as f64 / 1e6;
