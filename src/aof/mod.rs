@@ -241,10 +241,7 @@ pub fn set_appendonly(s: &mut Server, on: bool) -> Result<(), String> {
                 s.aof.rewrite_scheduled = true;
                 return Ok(());
             }
-            rewrite::start(s).map_err(|e| {
-                s.aof.status = AofStatus::Off;
-                e
-            })
+            rewrite::start(s).inspect_err(|_| s.aof.status = AofStatus::Off)
         }
         (false, AofStatus::On | AofStatus::WaitRewrite) => {
             flush::flush(s, true);
