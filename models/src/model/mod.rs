@@ -15,6 +15,7 @@
 mod db;
 mod expire;
 mod glob;
+mod hash;
 mod keys;
 mod keyspace;
 mod list;
@@ -22,10 +23,10 @@ mod nondet;
 mod num;
 mod reply;
 mod server;
+mod set;
 mod strings;
 mod table;
 mod txn;
-mod types;
 
 use std::collections::BTreeMap;
 

@@ -11,7 +11,7 @@ use super::keys::parse_scan;
 use super::keyspace::Value;
 use super::num::parse_f64;
 use super::reply::Reply;
-use super::{table, txn, Ctx, Model};
+use super::{hash, set, table, txn, Ctx, Model};
 
 /// Relative tolerance between the engine's INCRBYFLOAT result and the model's `f64` one.
 const FLOAT_TOLERANCE_RELATIVE: f64 = 1e-9;
@@ -23,6 +23,8 @@ impl Model {
         matches!(
             table::name_of(argv),
             Some("keys" | "scan" | "randomkey" | "dbsize" | "incrbyfloat" | "exec")
+                | Some("hgetall" | "hkeys" | "hvals" | "hincrbyfloat" | "hrandfield" | "hscan")
+                | Some("smembers" | "sinter" | "sunion" | "sdiff" | "spop" | "srandmember" | "sscan")
         )
     }
 
@@ -57,6 +59,12 @@ impl Model {
             "randomkey" => self.check_randomkey(ctx, engine),
             "dbsize" => self.check_dbsize(ctx, engine),
             "incrbyfloat" => self.check_incrbyfloat(ctx, argv, engine),
+            "hgetall" | "hkeys" | "hvals" | "hincrbyfloat" | "hrandfield" | "hscan" => {
+                hash::check_nondet(self, ctx, spec.name, argv, engine)
+            }
+            "smembers" | "sinter" | "sunion" | "sdiff" | "spop" | "srandmember" | "sscan" => {
+                set::check_nondet(self, ctx, spec.name, argv, engine)
+            }
             _ => same(&(spec.run)(self, ctx, argv), engine, argv),
         }
     }

@@ -4,7 +4,7 @@
 //! anything (unknown command, wrong arity); inside MULTI those flag the transaction.
 
 use super::reply::Reply;
-use super::{expire, keys, list, server, strings, txn, types, Ctx, Model};
+use super::{expire, hash, keys, list, server, set, strings, txn, Ctx, Model};
 
 pub(super) type Run = fn(&mut Model, &mut Ctx, &[Vec<u8>]) -> Reply;
 
@@ -118,12 +118,39 @@ static TABLE: &[Spec] = &[
     cmd("brpoplpush", 4, true, list::brpoplpush),
     cmd("blmove", 6, true, list::blmove),
     cmd("blmpop", -5, true, list::blmpop),
-    cmd("sadd", -3, true, types::sadd),
-    cmd("scard", 2, false, types::scard),
-    cmd("sismember", 3, false, types::sismember),
-    cmd("hset", -4, true, types::hset),
-    cmd("hget", 3, false, types::hget),
-    cmd("hlen", 2, false, types::hlen),
+    cmd("hset", -4, true, hash::hset),
+    cmd("hmset", -4, true, hash::hmset),
+    cmd("hsetnx", 4, true, hash::hsetnx),
+    cmd("hdel", -3, true, hash::hdel),
+    cmd("hincrby", 4, true, hash::hincrby),
+    cmd("hincrbyfloat", 4, true, hash::hincrbyfloat),
+    cmd("hget", 3, false, hash::hget),
+    cmd("hmget", -3, false, hash::hmget),
+    cmd("hlen", 2, false, hash::hlen),
+    cmd("hstrlen", 3, false, hash::hstrlen),
+    cmd("hexists", 3, false, hash::hexists),
+    cmd("hgetall", 2, false, hash::hgetall),
+    cmd("hkeys", 2, false, hash::hkeys),
+    cmd("hvals", 2, false, hash::hvals),
+    cmd("hrandfield", -2, false, hash::hrandfield),
+    cmd("hscan", -3, false, hash::hscan),
+    cmd("sadd", -3, true, set::sadd),
+    cmd("srem", -3, true, set::srem),
+    cmd("smove", 4, true, set::smove),
+    cmd("sismember", 3, false, set::sismember),
+    cmd("smismember", -3, false, set::smismember),
+    cmd("scard", 2, false, set::scard),
+    cmd("smembers", 2, false, set::smembers),
+    cmd("sinter", -2, false, set::sinter),
+    cmd("sintercard", -3, false, set::sintercard),
+    cmd("sinterstore", -3, true, set::sinterstore),
+    cmd("sunion", -2, false, set::sunion),
+    cmd("sunionstore", -3, true, set::sunionstore),
+    cmd("sdiff", -2, false, set::sdiff),
+    cmd("sdiffstore", -3, true, set::sdiffstore),
+    cmd("spop", -2, true, set::spop),
+    cmd("srandmember", -2, false, set::srandmember),
+    cmd("sscan", -3, false, set::sscan),
 ];
 
 /// Find a command by name, case-insensitively.
