@@ -78,6 +78,8 @@ pub struct Tracker {
     /// `(k, offset)`: the first `k` writes are in the AOF once `offset` bytes are durable.
     offsets: Vec<(usize, u64)>,
     aof_ino: Option<u64>,
+    /// `durable_prefix_len` of the AOF when last computed.
+    durable_len: u64,
     durable_k: usize,
     bg_error_pending: bool,
     first_error_us: Option<u64>,
@@ -114,6 +116,7 @@ impl Tracker {
             startup_aof: startup.appendonly,
             offsets: Vec::new(),
             aof_ino: sim.fs.visible_ino(&aof_path),
+            durable_len: sim.fs.durable_prefix_len(&aof_path),
             durable_k: 0,
             bg_error_pending: false,
             first_error_us: None,
@@ -256,12 +259,18 @@ impl Tracker {
         }
         // Durable bytes change only at an fsync (of the file or of its directory), and a
         // switch maps writes to a file that is already durable: recompute only then.
-        if !synced && !dir_synced && !switched {
+        // A write with no AOF bytes of its own (a no-op write) lands at an offset that may be
+        // durable already.
+        let covered = self.offsets.first().is_some_and(|&(_, off)| off <= self.durable_len);
+        if !synced && !dir_synced && !switched && !covered {
             return;
         }
         let durable_len = sim.fs.durable_prefix_len(&self.aof_path);
+        self.durable_len = durable_len;
         let k = self.offsets.iter().take_while(|&&(_, off)| off <= durable_len).map(|&(k, _)| k).last();
         let advanced = k.is_some_and(|k| k > self.durable_k);
+        let first = self.offsets.first().copied();
+        sim.trace.record(format_args!("persist.aof durable_len={durable_len} first_pending={first:?} durable_k={}", self.durable_k));
         if let Some(k) = k.filter(|_| advanced) {
             self.durable_k = k;
             self.offsets.retain(|&(w, _)| w > k);
