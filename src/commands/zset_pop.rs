@@ -74,13 +74,11 @@ fn zpop(s: &mut Server, c: &mut Client, a: &Argv, max: bool) {
             Some(n) if n >= 0 => req.count = usize::try_from(n).unwrap_or(usize::MAX),
             _ => return c.add_error(ERR_POSITIVE),
         }
-        if req.count == 0 {
-            return c.add_array_len(0);
-        }
     }
     match probe_write(s, c.db, a.get(1)) {
         Err(WrongType) => return c.add_wrong_type(),
         Ok(false) => return c.add_array_len(0),
+        Ok(true) if req.count == 0 => return c.add_array_len(0),
         Ok(true) => {}
     }
     let popped = pop_key(s, c.db, a.get(1), req);

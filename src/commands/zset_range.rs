@@ -122,8 +122,16 @@ fn limit(r: RankRange, spec: &Spec) -> Option<RankRange> {
     r.window(spec.rev, offset, limit)
 }
 
+/// The selected pairs in walk order. Like Redis, the walk from the first (or last) element
+/// in the interval stops at the first element past the far end, which matters only for lex
+/// intervals over mixed scores.
 fn select(z: &ZSet, spec: &Spec, bounds: &Bounds) -> Vec<(Vec<u8>, f64)> {
-    select_ranks(z, spec, bounds).map_or_else(Vec::new, |r| z.pairs_by_rank(r, spec.rev))
+    let mut pairs = select_ranks(z, spec, bounds).map_or_else(Vec::new, |r| z.pairs_by_rank(r, spec.rev));
+    if let Bounds::Lex(r) = bounds {
+        let run = pairs.iter().take_while(|(m, _)| if spec.rev { r.above_min(m) } else { r.below_max(m) }).count();
+        pairs.truncate(run);
+    }
+    pairs
 }
 
 /// `zrangeGenericCommand` for the replying forms.
@@ -207,6 +215,7 @@ fn count_generic(s: &mut Server, c: &mut Client, a: &Argv, lex: bool) {
         Ok(z) => {
             let ranks = z.and_then(|z| match &bounds {
                 Bounds::Score(r) => z.score_ranks(r),
+                Bounds::Lex(r) if matches!(z, ZSet::Ziplist(_)) => z.lex_run(r),
                 Bounds::Lex(r) => z.lex_ranks(r),
                 Bounds::Rank(..) => None,
             });
@@ -245,7 +254,14 @@ fn remrange_generic(s: &mut Server, c: &mut Client, a: &Argv, kind: Kind) {
         Ok(true) => {}
     }
     let spec = Spec { kind, rev: false, withscores: false, offset: 0, limit: -1, first: 2 };
-    let deleted = with_zset(s, db, key, |z, _| select_ranks(z, &spec, &bounds).map_or(0, |r| z.delete_ranks(r))).unwrap_or(0);
+    let deleted = with_zset(s, db, key, |z, _| {
+        let ranks = match &bounds {
+            Bounds::Lex(r) => z.lex_run(r),
+            _ => select_ranks(z, &spec, &bounds),
+        };
+        ranks.map_or(0, |r| z.delete_ranks(r))
+    });
+    let deleted = deleted.unwrap_or(0);
     if deleted > 0 {
         s.ks.dirty += deleted as u64;
         s.ks.touch_watched(db, key);

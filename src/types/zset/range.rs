@@ -114,6 +114,14 @@ impl ZSet {
         }
     }
 
+    /// The run Redis's ziplist walk takes for a lex interval (`zzlFirstInLexRange`, then
+    /// forward while `<= max`): the same as [`ZSet::lex_ranks`] when all scores are equal.
+    pub fn lex_run(&self, range: &LexRange) -> Option<RankRange> {
+        let r = self.lex_ranks(range)?;
+        let run = self.pairs_by_rank(r, false).iter().take_while(|(m, _)| range.below_max(m)).count();
+        (run > 0).then(|| RankRange { first: r.first, last: r.first + run - 1 })
+    }
+
     fn node_ranks(&self, s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Option<RankRange> {
         let ZSet::Skiplist(s) = self else { return None };
         let first = s.zsl.rank(s1, m1)?.checked_sub(1)?;
