@@ -154,6 +154,11 @@ impl Server {
         if let Some(state) = c.blocked.take() {
             self.blocked.remove(c.id, &state);
             self.blocked.unblocked.push_back(c.id);
+            // The production driver writes output only for clients it read from, plus the
+            // ids of `take_close_requests` (it closes only those whose close flags are set).
+            // Listing the unblocked client there gets its reply written although it sent
+            // nothing; a dedicated pending-write list in the driver would be cleaner.
+            self.close_requests.push(c.id);
         }
     }
 
