@@ -231,7 +231,7 @@ impl Tracker {
         if switched {
             self.aof_ino = ino;
             self.offsets.clear();
-            if open && log.len() > 0 {
+            if open && !log.is_empty() {
                 self.offsets.push((log.len(), server.aof.current_size));
             }
         }

@@ -78,6 +78,13 @@ pub fn startup_load(s: &mut Server) -> bool {
     let result = load_sources(s);
     s.ks.expiry_paused = false;
     s.aof.loading = false;
+    let result = result.map(|()| {
+        if let Err(e) = persist_loaded(s) {
+            // Best effort: without space for the copy the file is used as it is (the hole risk
+            // described at `persist_loaded` remains only in that case).
+            s.log_warning(&format!("Can't make the loaded AOF durable by copying it ({e}); using it as it is"));
+        }
+    });
     match result.and_then(|()| open_for_append(s)) {
         Ok(()) => {
             let secs = s.env.clock.monotonic_us().saturating_sub(start_us) as f64 / 1e6;
@@ -114,6 +121,35 @@ pub fn exists(s: &Server, path: &Path) -> bool {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return false };
     let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     s.env.fs.list(dir).map(|names| names.iter().any(|n| n.as_str() == name)).unwrap_or(false)
+}
+
+/// Make the loaded file durable exactly as it was read, before anything is appended to it.
+///
+/// After a crash the page cache may hold bytes the disk never got: an fsync that failed with
+/// EIO makes ext4/XFS mark the dirty pages clean, and a later fsync "succeeds" without writing
+/// them (DESIGN §6), so the start-up fdatasync proves nothing; and the file's name may not be
+/// durable yet (a rewrite renamed it before its directory fsync). Appending after such bytes
+/// would put every later write — acknowledged under `always` — behind a hole that a power loss
+/// exposes, and the loader would then truncate at the hole. So the loaded bytes are copied to
+/// a fresh temp file, fsynced, renamed over the AOF and the directory fsynced. (Found by
+/// keel-sim: fsync EIO under `always`, exit, restart from the page cache, power loss.)
+fn persist_loaded(s: &mut Server) -> Result<(), LoadError> {
+    let path = aof_path(s);
+    if !exists(s, &path) {
+        return Ok(());
+    }
+    let io_err = |error| LoadError::Io { file: path.display().to_string(), error };
+    let bytes = crate::env::read_whole(s.env.fs.as_ref(), &path).map_err(io_err)?;
+    let temp = in_dir(s, &format!("{}load-{}.aof", super::rewrite::TEMP_PREFIX, s.env.pid));
+    let file = s.env.fs.open(&temp, OpenOptions::TRUNCATE).map_err(io_err)?;
+    let written = crate::env::write_all(&*file, &bytes).map_err(|(_, e)| e).and_then(|()| file.fdatasync());
+    let closed = file.close();
+    let result = written.and(closed).and_then(|()| s.env.fs.rename(&temp, &path));
+    if let Err(error) = result {
+        let _ = s.env.fs.unlink(&temp);
+        return Err(io_err(error));
+    }
+    s.env.fs.fsync_dir(Path::new(&s.config.dir)).map_err(io_err)
 }
 
 /// Open the AOF for appending after loading; the loaded content is fsynced so what clients
