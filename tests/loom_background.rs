@@ -18,6 +18,9 @@
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering as StdOrdering};
+// `FileRef` is a `std::sync::Arc<dyn File>`: the handle's refcount is not what is modelled;
+// the file's own state (a loom `Mutex`) is.
+use std::sync::Arc as FileArc;
 
 use keel::env::os_alloc::UsedCounter;
 use keel::env::os_background::OsBackground;
@@ -88,8 +91,8 @@ fn tags(done: &[JobDone], kind: JobKind) -> Vec<u64> {
 fn every_submitted_job_runs_once_and_its_result_is_collected() {
     model(|| {
         let bio = OsBackground::start();
-        let file = Arc::new(FakeFile::default());
-        let other = Arc::new(FakeFile::default());
+        let file = FileArc::new(FakeFile::default());
+        let other = FileArc::new(FakeFile::default());
         bio.submit(Job::Fsync { file: file.clone(), tag: 1 });
         bio.submit(Job::Close { file: other.clone() });
         bio.submit(Job::LazyFree { value: Box::new(vec![0u8; 16]) });
@@ -108,7 +111,7 @@ fn every_submitted_job_runs_once_and_its_result_is_collected() {
 fn pending_fsync_zero_means_the_fsync_result_is_visible() {
     model(|| {
         let bio = OsBackground::start();
-        let file = Arc::new(FakeFile::default());
+        let file = FileArc::new(FakeFile::default());
         bio.submit(Job::Fsync { file: file.clone(), tag: 7 });
         // The everysec decision: read pending, then collect results (cron's order).
         let pending = bio.pending(JobKind::Fsync);
@@ -126,7 +129,7 @@ fn pending_fsync_zero_means_the_fsync_result_is_visible() {
 fn fsyncs_complete_in_submission_order() {
     model(|| {
         let bio = OsBackground::start();
-        let file = Arc::new(FakeFile::default());
+        let file = FileArc::new(FakeFile::default());
         for tag in [1, 2, 3] {
             bio.submit(Job::Fsync { file: file.clone(), tag });
         }
@@ -143,7 +146,7 @@ fn a_close_may_overtake_an_earlier_fsync_of_the_same_file_and_that_fsync_then_fa
     CLOSE_OVERTOOK_FSYNC.store(false, StdOrdering::SeqCst);
     model(|| {
         let bio = OsBackground::start();
-        let file = Arc::new(FakeFile::default());
+        let file = FileArc::new(FakeFile::default());
         bio.submit(Job::Fsync { file: file.clone(), tag: 1 });
         bio.submit(Job::Close { file: file.clone() });
         let done = bio.shutdown();
