@@ -24,8 +24,8 @@ use crate::server::client::Client;
 use crate::server::Server;
 use crate::util::longdouble::string2ld;
 
-/// Largest magnitude (exclusive) an `f64` may have to convert to `i64` without overflow.
-const I64_LIMIT_F64: f64 = 9.223_372_036_854_775_808e18;
+/// 2^63: magnitudes at or above it do not convert to `i64` without overflow.
+const I64_LIMIT_F64: f64 = 9_223_372_036_854_775_808_f64;
 
 /// Parse a timeout in seconds into an absolute deadline in unix ms (0 = forever).
 pub(crate) fn parse_timeout(now_ms: i64, arg: &[u8]) -> Result<i64, &'static str> {
@@ -176,7 +176,7 @@ fn blmove_generic(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx, ends:
         Err(()) => c.add_wrong_type(),
         Ok(Some(_)) => {
             ctx.propagated = true;
-            if move_checked_source(s, c, src, dst, from_head, to_head) == Moved::Moved {
+            if move_checked_source(s, c, src, dst, from_head, to_head) == Moved::Done {
                 propagate_move(s, db, src, dst, ends, rpoplpush);
             }
         }
@@ -209,7 +209,7 @@ pub(crate) fn serve_blocked(s: &mut Server, c: &mut Client, key: &[u8], op: &Blo
         BlockOp::MPop { head, count } => mpop_from(s, c, key, *head, *count),
         BlockOp::Move { dst, from_head, to_head, rpoplpush } => {
             let db = c.db;
-            if move_checked_source(s, c, key, dst, *from_head, *to_head) == Moved::Moved {
+            if move_checked_source(s, c, key, dst, *from_head, *to_head) == Moved::Done {
                 propagate_move(s, db, key, dst, (*from_head, *to_head), *rpoplpush);
             }
         }

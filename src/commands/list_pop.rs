@@ -106,7 +106,7 @@ pub(crate) enum Moved {
     /// A type error was replied; nothing changed.
     WrongType,
     /// One element moved and was replied.
-    Moved,
+    Done,
 }
 
 /// `lmoveGenericCommand`: pop from `src`, push to `dst` (created if missing, which signals it
@@ -151,7 +151,7 @@ pub(crate) fn move_checked_source(s: &mut Server, c: &mut Client, src: &[u8], ds
     s.ks.touch_watched(db, dst);
     c.add_bulk(&value);
     removed(s, db, src, 1);
-    Moved::Moved
+    Moved::Done
 }
 
 /// The parsed tail of LMPOP/BLMPOP: `numkeys key... LEFT|RIGHT [COUNT n]`.
