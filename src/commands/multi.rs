@@ -69,6 +69,7 @@ pub fn exec(s: &mut Server, c: &mut Client, _: &Argv, ctx: &mut Ctx) {
     let mut argv = Argv::new();
     // Blocking commands must not block inside a transaction (CLIENT_DENY_BLOCKING).
     c.deny_blocking = true;
+    s.in_exec = true;
     for cmd_args in &state.queued {
         argv.clear();
         for arg in cmd_args {
@@ -78,13 +79,15 @@ pub fn exec(s: &mut Server, c: &mut Client, _: &Argv, ctx: &mut Ctx) {
             c.add_error("ERR unknown command");
             continue;
         };
-        if let Some(msg) = (cmd.flags & super::flags::WRITE != 0).then(|| s.write_blocked_reason()).flatten() {
-            c.add_error(&msg);
-            continue;
-        }
+        // No per-command MISCONF/OOM check here: EXEC was checked as a whole before it ran,
+        // and a transaction never stops half-way (Redis 7.0 behaves the same).
         s.call(c, cmd, &argv);
     }
     c.deny_blocking = false;
+    s.in_exec = false;
+    if std::mem::take(&mut s.rdb.save_after_exec) {
+        let _ = crate::rdb::save_sync(s);
+    }
     wrap_effects(s, effects_start);
     ctx.propagated = true;
 }

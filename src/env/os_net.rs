@@ -110,6 +110,9 @@ impl EventLoop {
                 }
             }
             server.before_sleep();
+            // Clients woken by this iteration's commands (blocking pops served, CLIENT KILL)
+            // are written now, not after the next poll.
+            self.cron_sweep(server);
             if let Some(err) = server.fatal_error() {
                 server.log_warning(&format!("{err}; exiting without releasing replies"));
                 log(&server.log.drain());

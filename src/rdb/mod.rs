@@ -66,6 +66,8 @@ pub struct RdbState {
     pub saves_total: u64,
     /// Start-up load failed: the server must not serve (the driver exits with this message).
     pub load_error: Option<String>,
+    /// FLUSHALL ran inside EXEC with save points set: save when the transaction ends.
+    pub save_after_exec: bool,
     /// Figures of the last load, for tests and INFO.
     pub last_load: Option<startup::LoadSummary>,
 }
@@ -222,7 +224,13 @@ pub fn on_flushall(s: &mut Server) {
         s.ks.child_running = s.aof.child_pid.is_some();
     }
     if !s.config.save_points.is_empty() {
-        let _ = save_sync(s);
+        if s.in_exec {
+            // Inside MULTI/EXEC, Redis saves right here — a snapshot holding half a
+            // transaction. Keel saves once the transaction has run (P1).
+            s.rdb.save_after_exec = true;
+        } else {
+            let _ = save_sync(s);
+        }
     }
 }
 

@@ -12,6 +12,9 @@ pub struct MultiState {
     pub queued: Vec<Vec<Vec<u8>>>,
     /// A command failed to queue (unknown, wrong arity, OOM): EXEC answers EXECABORT.
     pub dirty_exec: bool,
+    /// Union of the queued commands' flags (Redis's `mstate.cmd_flags`): EXEC is checked as
+    /// a write (MISCONF) or denyoom (OOM) command when any queued command is one.
+    pub flags: u32,
 }
 
 pub struct Client {

@@ -74,6 +74,8 @@ pub struct Server {
     /// observe what the AOF would receive).
     pub effects_log: Option<Vec<crate::keyspace::Effect>>,
     pub eviction_pool: crate::evict::EvictionPool,
+    /// EXEC is running its queued commands.
+    pub in_exec: bool,
     pub rdb: crate::rdb::RdbState,
     pub aof: crate::aof::AofState,
     /// Clients blocked in BLPOP & co. and the keys they wait on (`server::blocking`).
@@ -104,6 +106,7 @@ impl Server {
             close_requests: Vec::new(),
             effects_log: None,
             eviction_pool: Default::default(),
+            in_exec: false,
             rdb: Default::default(),
             aof: Default::default(),
             blocked: Default::default(),

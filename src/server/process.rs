@@ -103,6 +103,12 @@ impl Server {
             return;
         }
         if let Err(msg) = self.check_command(c, cmd) {
+            if cmd.name == "exec" && c.multi.take().is_some() {
+                // Redis's execCommandAbort: the transaction is discarded as a whole.
+                self.unwatch_all(c);
+                c.add_error(&format!("EXECABORT Transaction discarded because of: {msg}"));
+                return;
+            }
             flag_multi_error(c);
             c.add_error(&msg);
             return;
@@ -110,6 +116,7 @@ impl Server {
         if c.multi.is_some() && cmd.flags & flags::NO_MULTI_QUEUE == 0 {
             if let Some(m) = c.multi.as_mut() {
                 m.queued.push(argv.iter().map(<[u8]>::to_vec).collect());
+                m.flags |= cmd.flags;
             }
             c.add_simple("QUEUED");
             return;
@@ -124,11 +131,15 @@ impl Server {
         if !c.authenticated && cmd.flags & flags::NO_AUTH == 0 {
             return Err("NOAUTH Authentication required.".into());
         }
+        // EXEC counts as the commands it would run (Redis checks the whole transaction up
+        // front, so a refused write never leaves half a transaction applied).
+        let queued = if cmd.name == "exec" { c.multi.as_ref().map_or(0, |m| m.flags) } else { 0 };
+        let effective = cmd.flags | queued;
         let out_of_memory = self.config.maxmemory > 0 && !self.aof.loading && crate::evict::perform_evictions(self).is_err();
-        if cmd.flags & flags::DENYOOM != 0 && out_of_memory {
+        if effective & flags::DENYOOM != 0 && out_of_memory {
             return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
         }
-        if cmd.flags & flags::WRITE != 0 {
+        if effective & flags::WRITE != 0 {
             if let Some(msg) = self.write_blocked_reason() {
                 return Err(msg);
             }

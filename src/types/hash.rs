@@ -33,7 +33,8 @@ pub type HashTable = Dict<Box<[u8]>, Box<[u8]>>;
 #[derive(Clone, Debug)]
 pub enum Hash {
     Ziplist(Ziplist),
-    Table(HashTable),
+    /// Boxed: the dict is ~100 bytes and would make every `Value` that large.
+    Table(Box<HashTable>),
 }
 
 impl Default for Hash {
@@ -210,7 +211,7 @@ impl Hash {
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
             d.insert(k.to_vec().into_boxed_slice(), v.to_vec().into_boxed_slice());
         }
-        *self = Hash::Table(d);
+        *self = Hash::Table(Box::new(d));
     }
 }
 

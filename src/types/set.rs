@@ -29,7 +29,8 @@ pub type SetTable = Dict<Box<[u8]>, ()>;
 #[derive(Clone, Debug)]
 pub enum Set {
     Intset(Intset),
-    Table(SetTable),
+    /// Boxed: the dict is ~100 bytes and would make every `Value` that large.
+    Table(Box<SetTable>),
 }
 
 impl Default for Set {
@@ -45,7 +46,7 @@ impl Set {
         if string2ll(first).is_some() {
             Set::Intset(Intset::new())
         } else {
-            Set::Table(Dict::new(hasher.clone()))
+            Set::Table(Box::new(Dict::new(hasher.clone())))
         }
     }
 
@@ -84,7 +85,7 @@ impl Set {
         } else {
             let mut d: SetTable = Dict::new(hasher.clone());
             d.expand(items.len());
-            Set::Table(d)
+            Set::Table(Box::new(d))
         };
         for m in &items {
             set.add(m, limits, &hasher);
@@ -168,7 +169,7 @@ impl Set {
         for v in is.iter() {
             d.insert(ll2vec(v).into_boxed_slice(), ());
         }
-        *self = Set::Table(d);
+        *self = Set::Table(Box::new(d));
     }
 }
 
