@@ -27,6 +27,9 @@ mod set;
 mod strings;
 mod table;
 mod txn;
+mod zset;
+mod zset_check;
+mod zset_range;
 
 use std::collections::BTreeMap;
 

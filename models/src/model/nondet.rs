@@ -25,6 +25,7 @@ impl Model {
             Some("keys" | "scan" | "randomkey" | "dbsize" | "incrbyfloat" | "exec")
                 | Some("hgetall" | "hkeys" | "hvals" | "hincrbyfloat" | "hrandfield" | "hscan")
                 | Some("smembers" | "sinter" | "sunion" | "sdiff" | "spop" | "srandmember" | "sscan")
+                | Some("zrandmember" | "zscan")
         )
     }
 
@@ -65,6 +66,7 @@ impl Model {
             "smembers" | "sinter" | "sunion" | "sdiff" | "spop" | "srandmember" | "sscan" => {
                 set::check_nondet(self, ctx, spec.name, argv, engine)
             }
+            "zrandmember" | "zscan" => super::zset_check::check_nondet(self, ctx, spec.name, argv, engine),
             _ => same(&(spec.run)(self, ctx, argv), engine, argv),
         }
     }

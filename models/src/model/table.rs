@@ -4,7 +4,7 @@
 //! anything (unknown command, wrong arity); inside MULTI those flag the transaction.
 
 use super::reply::Reply;
-use super::{expire, hash, keys, list, server, set, strings, txn, Ctx, Model};
+use super::{expire, hash, keys, list, server, set, strings, txn, zset, zset_check, zset_range, Ctx, Model};
 
 pub(super) type Run = fn(&mut Model, &mut Ctx, &[Vec<u8>]) -> Reply;
 
@@ -151,6 +151,40 @@ static TABLE: &[Spec] = &[
     cmd("spop", -2, true, set::spop),
     cmd("srandmember", -2, false, set::srandmember),
     cmd("sscan", -3, false, set::sscan),
+    cmd("zadd", -4, true, zset::zadd),
+    cmd("zincrby", 4, true, zset::zincrby),
+    cmd("zrem", -3, true, zset::zrem),
+    cmd("zcard", 2, false, zset::zcard),
+    cmd("zscore", 3, false, zset::zscore),
+    cmd("zmscore", -3, false, zset::zmscore),
+    cmd("zrank", 3, false, zset::zrank),
+    cmd("zrevrank", 3, false, zset::zrevrank),
+    cmd("zrange", -4, false, zset_range::zrange),
+    cmd("zrangestore", -5, true, zset_range::zrangestore),
+    cmd("zrangebyscore", -4, false, zset_range::zrangebyscore),
+    cmd("zrevrangebyscore", -4, false, zset_range::zrevrangebyscore),
+    cmd("zrangebylex", -4, false, zset_range::zrangebylex),
+    cmd("zrevrangebylex", -4, false, zset_range::zrevrangebylex),
+    cmd("zrevrange", -4, false, zset_range::zrevrange),
+    cmd("zcount", 4, false, zset_range::zcount),
+    cmd("zlexcount", 4, false, zset_range::zlexcount),
+    cmd("zremrangebyscore", 4, true, zset_range::zremrangebyscore),
+    cmd("zremrangebyrank", 4, true, zset_range::zremrangebyrank),
+    cmd("zremrangebylex", 4, true, zset_range::zremrangebylex),
+    cmd("zpopmin", -2, true, zset_range::zpopmin),
+    cmd("zpopmax", -2, true, zset_range::zpopmax),
+    cmd("bzpopmin", -3, true, zset_range::bzpopmin),
+    cmd("bzpopmax", -3, true, zset_range::bzpopmax),
+    cmd("zmpop", -4, true, zset_range::zmpop),
+    cmd("bzmpop", -5, true, zset_range::bzmpop),
+    cmd("zunionstore", -4, true, zset_range::zunionstore),
+    cmd("zinterstore", -4, true, zset_range::zinterstore),
+    cmd("zdiffstore", -4, true, zset_range::zdiffstore),
+    cmd("zunion", -3, false, zset_range::zunion),
+    cmd("zinter", -3, false, zset_range::zinter),
+    cmd("zdiff", -3, false, zset_range::zdiff),
+    cmd("zrandmember", -2, false, zset_check::zrandmember),
+    cmd("zscan", -3, false, zset::zscan_model),
 ];
 
 /// Find a command by name, case-insensitively.
