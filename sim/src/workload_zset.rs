@@ -13,7 +13,7 @@ impl Workload<'_> {
             0..=4 => self.zadd(k),
             5 => argv(&[b"ZINCRBY", &k, &self.zscore_arg(), &self.zmember()]),
             6 => argv(&[b"ZREM", &k, &self.zmember(), &self.zmember()]),
-            7 => argv(&[self.pick(&[b"ZCARD", b"ZSCORE", b"ZRANK", b"ZREVRANK"]), &k, &self.zmember()][..if self.rng.chance(0.3) { 2 } else { 3 }].to_vec()),
+            7 => argv(&[self.pick(&[b"ZCARD", b"ZSCORE", b"ZRANK", b"ZREVRANK"]), &k, &self.zmember()][..if self.rng.chance(0.3) { 2 } else { 3 }]),
             8 => argv(&[b"ZMSCORE", &k, &self.zmember(), &self.zmember()]),
             9 | 10 => self.zrange_op(k),
             11 => argv(&[self.pick(&[b"ZCOUNT", b"ZREMRANGEBYSCORE"]), &k, &self.zbound(), &self.zbound()]),

@@ -49,7 +49,7 @@ fn check_zadd(a: &Argv, o: &ZaddArgs) -> Result<Vec<f64>, &'static str> {
     if f.nx && f.xx {
         return Err("ERR XX and NX options at the same time are not compatible");
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if ((f.gt || f.lt) && f.nx) || (f.gt && f.lt) {
         return Err("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if f.incr && elements > 2 {
