@@ -116,14 +116,15 @@ fn decimal_len(n: i64) -> usize {
     len
 }
 
-/// A value of any type.
+/// A value of any type. Aggregates are boxed so a `Value` is as small as a string (24
+/// bytes): most keys hold strings, and every keyspace entry pays for the largest variant.
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(Str),
-    List(List),
-    Hash(Hash),
-    Set(Set),
-    ZSet(ZSet),
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -278,6 +279,8 @@ mod tests {
         assert_eq!(Str::from_bytes(b"007").encoding_name(), "embstr");
         assert_eq!(Str::from_bytes(&[b'a'; 44]).encoding_name(), "embstr");
         assert_eq!(std::mem::size_of::<Str>(), 24, "Str stays 24 bytes");
+        assert_eq!(std::mem::size_of::<Value>(), 24, "a Value is as small as a string");
+        assert_eq!(std::mem::size_of::<Entry>(), 32, "an entry is a value and its LRU field");
         let mut s = Str::from_bytes(b"12");
         s.make_raw().push(b'3');
         assert_eq!((s.encoding_name(), s.as_int()), ("raw", Some(123)));

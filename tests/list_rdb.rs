@@ -33,7 +33,7 @@ fn keyspace_with_lists(limits: &TypeLimits) -> keel::keyspace::Keyspace {
     let mut ks = keel::keyspace::Keyspace::new(4, keel::env::Rng::new(1));
     for (i, n) in [1usize, 127, 128, 129, 2000].into_iter().enumerate() {
         let list = List::from_items(items(n, i), limits);
-        ks.dbs[0].insert(format!("l{i}").as_bytes(), Entry { value: Value::List(list), lru: 0 });
+        ks.dbs[0].insert(format!("l{i}").as_bytes(), Entry { value: Value::List(Box::new(list)), lru: 0 });
     }
     ks
 }

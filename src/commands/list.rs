@@ -74,7 +74,7 @@ pub(crate) fn list_at<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Option
 /// clients; the caller pushes at least one element before the command returns.
 pub(crate) fn create_list(s: &mut Server, db: usize, key: &[u8]) {
     let list = List::new(&TypeLimits::from_config(&s.config));
-    s.ks.set_key(db, key, Value::List(list), false);
+    s.ks.set_key(db, key, Value::List(Box::new(list)), false);
     s.blocked.signal(db, key);
 }
 
