@@ -22,7 +22,7 @@ const USAGE: &str = "usage:
                [--persistence P]
   keel-sim merge F1 F2 ... [--json OUT]
   keel-sim replay --seed S [--trace] [--persistence P]
-  keel-sim shrink --seed S [--runs N] [--persistence P]
+  keel-sim shrink --seed S [--runs N] [--trace] [--persistence P]
 durations: 90, 90s, 5m, 1h
 persistence P: mixed (default: chosen per seed), rdb, always, everysec, no";
 
@@ -293,6 +293,13 @@ fn cmd_shrink(a: &Args) -> Result<i32, String> {
         shrunk.runs
     );
     eprint!("{}", failure_report(seed, &commit, &shrunk.failure));
+    if a.has("--trace") {
+        let (_, trace) = run_scenario(&shrunk.scenario, Hooks::default());
+        println!("config: {:?}", shrunk.scenario.config);
+        for line in trace.events() {
+            println!("{line}");
+        }
+    }
     println!("{}", regression_test(&shrunk, &commit));
     Ok(1)
 }

@@ -171,9 +171,14 @@ impl Harness {
     /// injected while it ran (EIO on the fsync of the loaded file, …) is retried, as an
     /// operator would restart it; one that fails with no fault injected is P4's failure: from
     /// a crash state without media corruption, start-up must succeed.
+    ///
+    /// A full disk is not transient: start-up refuses (P4: it must make the loaded AOF durable
+    /// by copying it, see `keel::aof::load`), so before the retry the operator adds space
+    /// (the capacity doubles).
     fn start_server(&mut self) -> Result<(), String> {
         for attempt in 1..=STARTS_MAX {
             let faults_before = self.io_faults();
+            let enospc_before = self.sim.fs.fault_count(crate::fs::FaultKind::Enospc);
             self.server = Server::new(self.sim.env(), self.config.clone());
             self.server.startup();
             let Some(error) = self.server.startup_error() else { return Ok(()) };
@@ -182,6 +187,12 @@ impl Harness {
             }
             self.sim.trace.record(format_args!("start-up failed under an injected fault, restarting: {error}"));
             self.stats.marks.hit(marks::STARTUP_RETRIED);
+            if self.sim.fs.fault_count(crate::fs::FaultKind::Enospc) > enospc_before {
+                let mut config = self.sim.fs.config();
+                config.capacity_bytes = config.capacity_bytes.map(|c| c.saturating_mul(2));
+                self.sim.trace.record(format_args!("operator adds disk space: capacity {:?}", config.capacity_bytes));
+                self.sim.fs.set_config(config);
+            }
             self.sim.process_crash(OrphanPolicy::KeepRunning);
         }
         Ok(())

@@ -167,6 +167,19 @@ pub fn regression_test(s: &Shrunk, commit: &str) -> String {
             overrides.push_str(&format!("    config.faults.{name} = {now};\n"));
         }
     }
+    // A seed shrunk under a forced `--persistence` keeps that persistence.
+    let c = &s.scenario.config;
+    let persistence: [(&str, String, String); 4] = [
+        ("appendonly", format!("{:?}", c.appendonly), format!("{:?}", original.appendonly)),
+        ("appendfsync", format!("keel::config::AppendFsync::{:?}", c.appendfsync), format!("keel::config::AppendFsync::{:?}", original.appendfsync)),
+        ("runtime_policy_changes", format!("{:?}", c.runtime_policy_changes), format!("{:?}", original.runtime_policy_changes)),
+        ("no_appendfsync_on_rewrite", format!("{:?}", c.no_appendfsync_on_rewrite), format!("{:?}", original.no_appendfsync_on_rewrite)),
+    ];
+    for (name, now, was) in persistence {
+        if now != was {
+            overrides.push_str(&format!("    config.{name} = {now};\n"));
+        }
+    }
     let events: Vec<String> = s.scenario.events.iter().map(|e| format!("        {},", e.to_rust())).collect();
     format!(
         "/// Regression: keel-sim seed {seed} (commit {commit}).\n\

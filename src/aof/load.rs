@@ -41,6 +41,8 @@ pub enum LoadError {
     UnknownCommand { file: String, offset: u64, name: String },
     Preamble { file: String, message: String },
     Manifest { message: String },
+    /// The loaded file could not be made durable before serving (`persist_loaded`).
+    NotDurable { file: String, error: io::Error },
 }
 
 impl fmt::Display for LoadError {
@@ -53,6 +55,7 @@ impl fmt::Display for LoadError {
             LoadError::UnknownCommand { file, offset, name } => write!(f, "Unknown command '{name}' reading the append only file {file} at offset {offset}"),
             LoadError::Preamble { file, message } => write!(f, "Bad RDB preamble in the append only file {file}: {message}"),
             LoadError::Manifest { message } => write!(f, "{message}"),
+            LoadError::NotDurable { file, error } => write!(f, "Can't make the loaded append only file {file} durable before serving ({}): refusing to start rather than append after data that may not be on disk. Fix the disk (space, I/O errors) and restart", strerror(error)),
         }
     }
 }
@@ -78,13 +81,10 @@ pub fn startup_load(s: &mut Server) -> bool {
     let result = load_sources(s);
     s.ks.expiry_paused = false;
     s.aof.loading = false;
-    let result = result.map(|()| {
-        if let Err(e) = persist_loaded(s) {
-            // Best effort: without space for the copy the file is used as it is (the hole risk
-            // described at `persist_loaded` remains only in that case).
-            s.log_warning(&format!("Can't make the loaded AOF durable by copying it ({e}); using it as it is"));
-        }
-    });
+    // P4: serving on top of bytes that may not be on disk (see `persist_loaded`) would put
+    // every later write behind a hole, so a failed copy refuses to start; the operator (or
+    // the simulator) restarts once the disk works again.
+    let result = result.and_then(|()| persist_loaded(s));
     match result.and_then(|()| open_for_append(s)) {
         Ok(()) => {
             let secs = s.env.clock.monotonic_us().saturating_sub(start_us) as f64 / 1e6;
@@ -147,9 +147,9 @@ fn persist_loaded(s: &mut Server) -> Result<(), LoadError> {
     let result = written.and(closed).and_then(|()| s.env.fs.rename(&temp, &path));
     if let Err(error) = result {
         let _ = s.env.fs.unlink(&temp);
-        return Err(io_err(error));
+        return Err(LoadError::NotDurable { file: path.display().to_string(), error });
     }
-    s.env.fs.fsync_dir(Path::new(&s.config.dir)).map_err(io_err)
+    s.env.fs.fsync_dir(Path::new(&s.config.dir)).map_err(|error| LoadError::NotDurable { file: path.display().to_string(), error })
 }
 
 /// Open the AOF for appending after loading; the loaded content is fsynced so what clients
