@@ -64,6 +64,10 @@ pub struct Keyspace {
     pub child_running: bool,
     /// Loading or a replica: no lazy expiry deletions (keys still read as missing).
     pub expiry_paused: bool,
+    /// Replaying the AOF: no key is expired at all (Redis's `keyIsExpired` while loading), so
+    /// a replayed `SET … XX` or `INCR` sees the key its original execution saw; the replay is
+    /// faithful because lazy and active expiry were propagated as `DEL`s.
+    pub loading: bool,
     pub rng: Rng,
     hash: KeyedState,
     /// Per db: watched key → clients watching it, each with Redis's `wk->expired` flag (the
@@ -88,6 +92,7 @@ impl Keyspace {
             lru_mode: LruMode::Lru,
             child_running: false,
             expiry_paused: false,
+            loading: false,
             rng,
             hash,
             watched,
@@ -114,6 +119,9 @@ impl Keyspace {
 
     /// Is `key` in `db` logically expired at the command time?
     pub fn is_expired(&self, db: usize, key: &[u8]) -> bool {
+        if self.loading {
+            return false;
+        }
         match self.dbs[db].expire_of(key) {
             Some(when) => self.now_ms > when,
             None => false,

@@ -78,7 +78,9 @@ pub fn startup_load(s: &mut Server) -> bool {
     let start_us = s.env.clock.monotonic_us();
     s.aof.loading = true;
     s.ks.expiry_paused = true;
+    s.ks.loading = true;
     let result = load_sources(s);
+    s.ks.loading = false;
     s.ks.expiry_paused = false;
     s.aof.loading = false;
     // P4: serving on top of bytes that may not be on disk (see `persist_loaded`) would put
