@@ -142,3 +142,41 @@ fn seed_values() -> Vec<(&'static str, Vec<Vec<u8>>)> {
         ("cascade", (0..6).map(|_| vec![b'c'; 250]).collect()),
     ]
 }
+
+/// Found by `engine_vs_model` (artifact `crash-a1a8cf3a…`, swarm seed 6, 60-s run at commit
+/// 4683d9a): `SET k0 "" PX 1`, then `PERSIST k0` fed in two parts, ten seconds pass with no
+/// Flush or Tick, power loss, restart. The oracle reports "lost durable write: writes ..2 were
+/// durable, found prefix 1" under everysec: the recovered dataset has no `k0` (the SET's
+/// 1-ms expiry applies, so the PERSIST was lost) although the durability evidence says both
+/// writes were durable. Open: either the engine lost a fsynced PERSIST, or the harness's
+/// durability evidence (WIP since a150d70, "triaging violations") counts a write durable that
+/// was never written; for the keel-sim / AOF owners to triage.
+///
+/// It fails deterministically in the fuzz build (`cargo fuzz run -s none engine_vs_model
+/// fuzz/regressions/engine_vs_model/recovery-persist-after-set-px`: release, `--cfg fuzzing`,
+/// sancov, debug assertions) but passes here, in the dev and the release test builds, with the
+/// same trace hash each time: the outcome depends on the build, so something in the run is
+/// not a pure function of the seed. Kept as a guard (it passes) until that is understood.
+#[test]
+fn persist_after_set_px_survives_power_loss_when_reported_durable() {
+    use keel_sim::harness::Hooks;
+    use keel_sim::runner::run_events;
+    use keel_sim::scenario::{Event, Scenario, ScenarioConfig};
+    let events = vec![
+        Event::send(0, &[&["SET", "k0", "", "PX", "1"]]),
+        Event::send(0, &[&["PERSIST", "k0"]]).split_at(515),
+        Event::Audit,
+        Event::Reconnect { client: 2 },
+        Event::Advance { us: 5_000_000 },
+        Event::Advance { us: 5_000_000 },
+        Event::Crash { power_loss: true },
+        Event::Advance { us: 5_000_000 },
+        Event::Advance { us: 5_000_000 },
+        Event::Flush,
+        Event::Audit,
+    ];
+    let scenario = Scenario { seed: 6, config: ScenarioConfig::from_seed(6), events: Vec::new() };
+    let (result, _) = run_events(&scenario, &events, Hooks::default());
+    assert_eq!(result.power_losses, 1, "{result:?}");
+    assert_eq!(result.failure.map(|f| f.to_string()), None);
+}
