@@ -122,6 +122,8 @@ pub struct Harness {
     replies_seen: u64,
     event: usize,
     connections: u64,
+    /// The first start-up failed for good (P4): reported by `run`.
+    startup_failure: Option<String>,
 }
 
 impl Harness {
@@ -151,7 +153,18 @@ impl Harness {
             replies_seen: 0,
             event: 0,
             connections: 0,
+            startup_failure: None,
         };
+        // The first start-up is judged like every restart: one refused under an injected
+        // fault is retried (a server that refused to start must not serve).
+        if h.server.startup_error().is_some() {
+            h.sim.process_crash(OrphanPolicy::KeepRunning);
+            if let Err(error) = h.start_server() {
+                h.startup_failure = Some(error);
+            }
+            h.admin = h.server.connect("sim:admin".into(), "sim:0".into());
+            h.tracker = Tracker::new(&h.server, &h.sim, &h.config);
+        }
         h.clients = (0..scenario.config.clients as u64).map(|i| h.new_client(i)).collect();
         h
     }
@@ -181,6 +194,9 @@ impl Harness {
 
     /// Run every event, then check ack ordering. Stops at the first failure.
     pub fn run(&mut self, events: &[Event]) -> Result<(), Failure> {
+        if let Some(error) = self.startup_failure.clone() {
+            return Err(self.fail("startup", "first start-up".into(), error));
+        }
         for (i, event) in events.iter().enumerate() {
             self.event = i;
             self.sim.trace.record(format_args!("event #{i}: {}", event.label()));

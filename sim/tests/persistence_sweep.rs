@@ -62,7 +62,6 @@ fn rdb_only_sweep_has_no_violations_and_crashes_in_every_save_phase() {
 }
 
 #[test]
-#[ignore = "persistence violations under triage (see keel-sim run --persistence P)"]
 fn always_sweep_never_loses_an_acknowledged_write() {
     static CELL: OnceLock<Vec<SeedResult>> = OnceLock::new();
     let mode = PersistMode::Aof(AppendFsync::Always);
