@@ -165,7 +165,8 @@ pub struct EpochLog {
     /// `(k, at_us)`: the first `k` writes are durable from `at_us` on (`k = 0`: a durability
     /// point covering no write of this epoch).
     durable: Vec<(usize, u64)>,
-    fsync_errors: Vec<u64>,
+    /// `(at_us, durability points recorded before it)`.
+    fsync_errors: Vec<(u64, usize)>,
     snapshots: Vec<SnapshotRec>,
 }
 
@@ -249,7 +250,7 @@ impl EpochLog {
 
     /// The engine saw an AOF fsync (or write) error at `at_us`.
     pub fn fsync_error(&mut self, at_us: u64) {
-        self.fsync_errors.push(at_us);
+        self.fsync_errors.push((at_us, self.durable.len()));
     }
 
     pub fn fsync_errors(&self) -> usize {
@@ -272,11 +273,16 @@ impl EpochLog {
 
     /// The durability evidence as oracle calls on `h`.
     fn add_evidence(&self, h: &mut History) {
-        for &(k, at) in &self.durable {
+        // Interleaved in the order they were observed (see `fsync_error`).
+        let mut errors = self.fsync_errors.iter().peekable();
+        for (i, &(k, at)) in self.durable.iter().enumerate() {
+            while let Some(&(e, _)) = errors.next_if(|&&(_, seq)| seq <= i) {
+                h.fsync_error(e);
+            }
             h.durable_through(k.checked_sub(1).map(WriteId), at);
         }
-        for &at in &self.fsync_errors {
-            h.fsync_error(at);
+        for &(e, _) in errors {
+            h.fsync_error(e);
         }
         for s in &self.snapshots {
             let id = h.snapshot_forked(s.prefix_k.checked_sub(1).map(WriteId), s.forked_at_us);

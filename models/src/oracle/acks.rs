@@ -58,14 +58,17 @@ pub fn check_ack_order(h: &History, policy: &Policy) -> Result<(), Violation> {
 
 fn check_p3(h: &History, policy: &Policy, id: WriteId, acked: u64) -> Result<(), Violation> {
     let w = &h.writes[id.0];
-    for &err in h.fsync_errors.iter().filter(|&&e| e < acked) {
+    let errors = h.fsync_errors.iter().zip(&h.fsync_error_seq);
+    for (&err, &seq) in errors.filter(|(&e, _)| e < acked) {
+        // A durability point follows the error: later in time, or recorded after it.
+        let follows = |i: usize, at: u64| at > err || (at == err && i >= seq);
         let false_ack = match policy {
             Policy::Always => {
                 !h.covered_between(id, None, err) && !h.covered_between(id, Some(err), acked)
             }
             Policy::Everysec { .. } => {
                 w.executed_at_us > err
-                    && !h.durable.iter().any(|d| d.at_us > err && d.at_us <= acked)
+                    && !h.durable.iter().enumerate().any(|(i, d)| follows(i, d.at_us) && d.at_us <= acked)
             }
             _ => false,
         };

@@ -51,6 +51,10 @@ pub struct History {
     pub(crate) writes: Vec<Write>,
     pub(crate) durable: Vec<Durable>,
     pub(crate) fsync_errors: Vec<u64>,
+    /// Per fsync error, how many durability points were recorded before it: a point recorded
+    /// after the error follows it even at the same simulated time (one cron can learn a
+    /// background fsync error and then fsync a rewritten file).
+    pub(crate) fsync_error_seq: Vec<usize>,
     pub(crate) snapshots: Vec<Snapshot>,
 }
 
@@ -105,6 +109,7 @@ impl History {
     /// An fsync (or AOF write) failed at `at_us`.
     pub fn fsync_error(&mut self, at_us: u64) {
         self.fsync_errors.push(at_us);
+        self.fsync_error_seq.push(self.durable.len());
     }
 
     /// An RDB child forked after write `after` (`None`: before any write).
