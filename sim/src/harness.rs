@@ -367,7 +367,9 @@ impl Harness {
             }
         }
         self.mark_reply(argv, &reply);
-        if !Model::is_write(argv) || reply == Reply::Simple("QUEUED".into()) {
+        // A write command answered with an error (arity, WRONGTYPE, not an integer, …) wrote
+        // nothing: it is not a write the oracle judges (P3 would flag its acknowledgement).
+        if !Model::is_write(argv) || reply == Reply::Simple("QUEUED".into()) || reply.is_error() {
             return Ok(None);
         }
         let txn_size = match (&reply, is_exec(argv)) {
