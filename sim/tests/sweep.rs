@@ -18,11 +18,7 @@ fn sweep() -> &'static Vec<SeedResult> {
     RESULTS.get_or_init(|| (0..SWEEP_SEEDS).map(run_seed).collect())
 }
 
-/// Ignored while the persistence violations keel-sim found (issue 5/6 simulation items) are
-/// triaged: `cargo run -p keel-sim --release -- run --seeds 1000` lists them. Run with
-/// `cargo test -p keel-sim --test sweep -- --ignored`.
 #[test]
-#[ignore = "persistence violations under triage (see the keel-sim run summary)"]
 fn default_sweep_has_no_violations() {
     let results = sweep();
     let commit = keel_sim::cli::commit();
