@@ -87,6 +87,8 @@ struct SimClient {
     checked: usize,
     /// Decoded replies not yet sent: the epoch-log index of the write each answers.
     unreleased: Vec<Option<usize>>,
+    /// A write command was queued in the open MULTI (an EXEC of reads only writes nothing).
+    queued_write: bool,
 }
 
 /// The engine configuration of a scenario: its persistence knobs as drawn (save points small
@@ -172,7 +174,7 @@ impl Harness {
     fn new_client(&mut self, model_id: u64) -> SimClient {
         let id = self.server.connect(format!("sim:{}", model_id + 1), "sim:0".into());
         self.connections += 1;
-        SimClient { id, model_id, conn: self.connections, in_flight: VecDeque::new(), checked: 0, unreleased: Vec::new() }
+        SimClient { id, model_id, conn: self.connections, in_flight: VecDeque::new(), checked: 0, unreleased: Vec::new(), queued_write: false }
     }
 
     /// Index of the event being (or last) executed.
@@ -367,12 +369,20 @@ impl Harness {
             }
         }
         self.mark_reply(argv, &reply);
+        let queued = reply == Reply::Simple("QUEUED".into());
+        if queued && Model::is_write(argv) {
+            self.clients[index].queued_write = true;
+        }
+        let ends_txn = is_exec(argv) || argv.first().is_some_and(|n| n.eq_ignore_ascii_case(b"DISCARD"));
+        let txn_wrote = ends_txn && std::mem::take(&mut self.clients[index].queued_write);
         // A write command answered with an error (arity, WRONGTYPE, not an integer, …) wrote
         // nothing: it is not a write the oracle judges (P3 would flag its acknowledgement).
-        if !Model::is_write(argv) || reply == Reply::Simple("QUEUED".into()) || reply.is_error() {
+        if !Model::is_write(argv) || queued || reply.is_error() {
             return Ok(None);
         }
         let txn_size = match (&reply, is_exec(argv)) {
+            // A transaction of reads only (or none) writes nothing (found by seed 586).
+            (Reply::Array(_), true) if !txn_wrote => return Ok(None),
             (Reply::Array(items), true) => items.len(),
             (_, true) => return Ok(None),
             _ => 1,
