@@ -16,6 +16,7 @@ use keel::types::TypeLimits;
 
 const HEADER: Header = Header { ctime_s: 1_700_000_000, used_mem: 0, aof_preamble: false };
 
+#[allow(clippy::type_complexity)]
 fn sample_sets() -> Vec<(Vec<u8>, Vec<(Vec<u8>, f64)>)> {
     let scores = [0.0, -0.0, 1.5, f64::INFINITY, f64::NEG_INFINITY, 1e17, 0.1, -3.0, 1e300];
     let small: Vec<(Vec<u8>, f64)> = scores.iter().enumerate().map(|(i, s)| (format!("m{i}").into_bytes(), *s)).collect();

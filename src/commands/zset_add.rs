@@ -10,7 +10,7 @@ use crate::object::Value;
 use crate::resp::Argv;
 use crate::server::client::Client;
 use crate::server::Server;
-use crate::types::zset::{AddFlags, AddOutcome, ZSet};
+use crate::types::zset::{AddFlags, AddOutcome};
 use crate::util::number::string2d;
 
 const ERR_NAN: &str = "ERR resulting score is not a number (NaN)";
@@ -93,7 +93,7 @@ fn zadd_generic(s: &mut Server, c: &mut Client, a: &Argv, o: &ZaddArgs, scores: 
     let mut t = Tally::default();
     if exists || !o.flags.xx {
         if !exists {
-            let entry = s.ks.entry(Value::ZSet(Box::new(ZSet::default())));
+            let entry = s.ks.entry(Value::ZSet(Box::default()));
             s.ks.dbs[db].insert(key, entry);
         }
         with_zset(s, db, key, |z, env| {

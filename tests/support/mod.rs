@@ -35,6 +35,7 @@ pub fn redis_available() -> bool {
     Command::new("redis-server").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
+#[allow(clippy::zombie_processes)] // the child is killed and waited for in ServerProcess::drop
 fn start(program: &str, extra: &[&str]) -> ServerProcess {
     let port = free_port();
     let dir = tempfile::tempdir().expect("temp dir");

@@ -232,6 +232,7 @@ pub(super) fn repeat_count_ok(count: i64) -> Result<(), Reply> {
 }
 
 /// HRANDFIELD's plan: pairs pool and whether values are included.
+#[allow(clippy::type_complexity)] // a plan and a flag, used once
 fn hrandfield_plan(m: &mut Model, ctx: &Ctx, argv: &[Vec<u8>]) -> (RandomPlan<(Vec<u8>, Vec<u8>)>, bool) {
     let exact = |r| (RandomPlan::Exact(r), false);
     let withvalues = argv.len() == 4;
@@ -309,7 +310,7 @@ where
         (Some(_), Reply::Array(items)) => items.clone(),
         (Some(_), other) => return Err(format!("expected an array, found {other}")),
     };
-    let picks: Vec<T> = items.chunks(width).map(|c| decode(c)).collect::<Option<_>>().ok_or_else(|| format!("malformed reply {found}"))?;
+    let picks: Vec<T> = items.chunks(width).map(&decode).collect::<Option<_>>().ok_or_else(|| format!("malformed reply {found}"))?;
     if let Some(bad) = picks.iter().find(|p| !pool.contains(p)) {
         return Err(format!("picked {bad:?}, which is not in the value"));
     }
