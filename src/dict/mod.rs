@@ -11,7 +11,7 @@
 //! - While rehashing (`rehash_idx = Some(i)`), the buckets `0..i` of `ht[0]` are empty, and
 //!   new entries go to `ht[1]`.
 //! - A key is in at most one table; `len() == ht[0].used + ht[1].used`.
-//! - Hashes come from the dict's [`KeyedState`] (seeded PRNG), never from std's `RandomState`,
+//! - Hashes come from the dict's [`KeyedState`] (seeded PRNG), never from std's `RandomState` (determinism-ok),
 //!   so iteration and scan order replay for a seed.
 //!
 //! Resize policy (Redis 7.0 `_dictExpandIfNeeded`, `htNeedsResize`): grow to the next power

@@ -6,18 +6,18 @@ use std::hash::BuildHasher;
 
 /// A `BuildHasher` with explicit keys.
 #[derive(Clone)]
-pub struct KeyedState(ahash::RandomState);
+pub struct KeyedState(ahash::RandomState); // determinism-ok: only ever built with explicit seeds
 
 /// The hasher produced by [`KeyedState`].
 pub type KeyedHasher = ahash::AHasher;
 
 impl KeyedState {
     pub fn new(rng: &mut super::Rng) -> KeyedState {
-        KeyedState(ahash::RandomState::with_seeds(rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64()))
+        KeyedState(ahash::RandomState::with_seeds(rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64())) // determinism-ok: seeds from the run's PRNG
     }
     /// Fixed keys, for tests and tools that need a stable order.
     pub fn fixed() -> KeyedState {
-        KeyedState(ahash::RandomState::with_seeds(1, 2, 3, 4))
+        KeyedState(ahash::RandomState::with_seeds(1, 2, 3, 4)) // determinism-ok: fixed seeds
     }
     /// Hash bytes with these keys.
     pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {

@@ -7,4 +7,4 @@ pub mod number;
 
 pub use glob::string_match;
 pub use longdouble::{incr_by_float, string2ld, IncrFloatError};
-pub use number::{d2string, ll2string, ll2vec, string2d, string2l, string2ll, LONG_STR_SIZE};
+pub use number::{d2string, ll2vec, write_i64, write_u64, string2d, string2l, string2ll, LONG_STR_SIZE};

@@ -50,39 +50,47 @@ pub fn string2l(s: &[u8]) -> Option<i64> {
     string2ll(s)
 }
 
-/// Format `v` in decimal into the end of `buf`, returning the digits (Redis's `ll2string`,
-/// two digits per step from a table).
-pub fn ll2string(v: i64, buf: &mut [u8; LONG_STR_SIZE]) -> &[u8] {
-    const DIGITS: &[u8; 200] = b"00010203040506070809101112131415161718192021222324252627282930313233343536373839\
-40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
-    let mut n = v.unsigned_abs();
-    let mut i = LONG_STR_SIZE;
+
+/// Appends the decimal form of `n` (a `u64`) to `out`.
+pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
     while n >= 100 {
-        let d = (n % 100) as usize * 2;
+        let pair = (n % 100) as usize * 2;
         n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+        pos -= 2;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
     if n >= 10 {
-        let d = n as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+        let pair = n as usize * 2;
+        pos -= 2;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     } else {
-        i -= 1;
-        buf[i] = b'0' + n as u8;
+        pos -= 1;
+        buf[pos] = b'0' + n as u8;
     }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
+    out.extend_from_slice(&buf[pos..]);
 }
 
-/// [`ll2string`] into a new vector.
+/// Appends the decimal form of `n` to `out`.
+pub fn write_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    write_u64(out, n.unsigned_abs());
+}
+
+/// The decimal form of `v` in a new vector (Redis's `ll2string`).
 pub fn ll2vec(v: i64) -> Vec<u8> {
-    let mut buf = [0u8; LONG_STR_SIZE];
-    ll2string(v, &mut buf).to_vec()
+    let mut out = Vec::with_capacity(LONG_STR_SIZE);
+    write_i64(&mut out, v);
+    out
 }
 
 /// Parse a double like Redis's `string2d` (`getDoubleFromObject` on a string).
@@ -229,10 +237,9 @@ mod tests {
     }
 
     #[test]
-    fn ll2string_round_trips() {
-        let mut buf = [0u8; LONG_STR_SIZE];
+    fn ll2vec_round_trips() {
         for v in [0, 1, 9, 10, 99, 100, 12345, -1, -10, -100, i64::MAX, i64::MIN, 1_000_000_007] {
-            assert_eq!(ll2string(v, &mut buf), v.to_string().as_bytes());
+            assert_eq!(ll2vec(v), v.to_string().into_bytes());
         }
     }
 
