@@ -8,6 +8,13 @@
 //! the last node. The member → score dict that makes ZSCORE O(1) belongs to the zset type, not
 //! here; callers must not insert a member twice (Redis's `zslInsert` contract).
 //!
+//! Layout (for cache behaviour, like Redis's node with its level array inline): a node with
+//! `h` levels owns the `h` consecutive slots `id..id + h` of `links`, so level `i` of node `id`
+//! is `links[id + i]`; its score, member, back link and height live in `heads[id]` (the
+//! other `h - 1` head slots stay empty). Each link also caches the score of the node it points
+//! to (`fwd_score`), so a search step reads one link and touches a node's head only on a score
+//! tie — one cache miss per step, as in Redis. Freed slot runs are reused by height.
+//!
 //! Ranks are 1-based as in Redis (`zslGetRank`, `zslGetElementByRank`).
 
 mod range;
@@ -27,25 +34,32 @@ const HEADER: usize = 0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeId(usize);
 
+/// One level of a node. Invariant: when `forward != NIL`, `fwd_score` is that node's score.
 #[derive(Debug, Clone, Copy)]
-struct Level {
+struct Link {
     forward: usize,
     span: usize,
+    fwd_score: f64,
 }
 
-#[derive(Debug, Clone)]
-struct Node {
+const UNLINKED: Link = Link { forward: NIL, span: 0, fwd_score: 0.0 };
+
+/// What a node holds besides its links (only the first slot of a node's run is used).
+#[derive(Debug, Clone, Default)]
+struct Head {
     member: Vec<u8>,
     score: f64,
     backward: usize,
-    levels: Vec<Level>,
+    height: usize,
 }
 
 /// A skiplist of (score, member).
 #[derive(Debug, Clone)]
 pub struct Skiplist {
-    nodes: Vec<Node>,
-    free: Vec<usize>,
+    links: Vec<Link>,
+    heads: Vec<Head>,
+    /// `free[h]`: first slots of released runs of `h` slots.
+    free: Vec<Vec<usize>>,
     tail: usize,
     length: usize,
     level: usize,
@@ -68,13 +82,16 @@ pub fn random_level(rng: &mut Rng) -> usize {
 
 impl Skiplist {
     pub fn new() -> Skiplist {
-        let header = Node {
-            member: Vec::new(),
-            score: 0.0,
-            backward: NIL,
-            levels: vec![Level { forward: NIL, span: 0 }; LEVEL_MAX],
-        };
-        Skiplist { nodes: vec![header], free: Vec::new(), tail: NIL, length: 0, level: 1 }
+        let mut heads = vec![Head::default(); LEVEL_MAX];
+        heads[HEADER] = Head { member: Vec::new(), score: 0.0, backward: NIL, height: LEVEL_MAX };
+        Skiplist {
+            links: vec![UNLINKED; LEVEL_MAX],
+            heads,
+            free: vec![Vec::new(); LEVEL_MAX + 1],
+            tail: NIL,
+            length: 0,
+            level: 1,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -91,11 +108,11 @@ impl Skiplist {
     }
 
     pub fn score(&self, id: NodeId) -> f64 {
-        self.nodes[id.0].score
+        self.heads[id.0].score
     }
 
     pub fn member(&self, id: NodeId) -> &[u8] {
-        &self.nodes[id.0].member
+        &self.heads[id.0].member
     }
 
     /// Next element in order.
@@ -105,7 +122,7 @@ impl Skiplist {
 
     /// Previous element in order.
     pub fn prev(&self, id: NodeId) -> Option<NodeId> {
-        self.some(self.nodes[id.0].backward)
+        self.some(self.heads[id.0].backward)
     }
 
     pub fn first(&self) -> Option<NodeId> {
@@ -137,12 +154,9 @@ impl Skiplist {
         let mut x = HEADER;
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
-            while let Some(f) = self.some(self.fwd(x, i)) {
-                if !self.before(f.0, score, &member) {
-                    break;
-                }
-                rank[i] += self.nodes[x].levels[i].span;
-                x = f.0;
+            while self.link_before(x, i, score, &member) {
+                rank[i] += self.links[x + i].span;
+                x = self.links[x + i].forward;
             }
             update[i] = x;
         }
@@ -151,30 +165,23 @@ impl Skiplist {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEADER;
-                self.nodes[HEADER].levels[i].span = self.length;
+                self.links[HEADER + i].span = self.length;
             }
             self.level = level;
         }
-        let x = self.alloc(Node {
-            member,
-            score,
-            backward: NIL,
-            levels: vec![Level { forward: NIL, span: 0 }; level],
-        });
+        let x = self.alloc(level, Head { member, score, backward: NIL, height: level });
         for i in 0..level {
-            let u = update[i];
-            let ulevel = self.nodes[u].levels[i];
-            self.nodes[x].levels[i] =
-                Level { forward: ulevel.forward, span: ulevel.span - (rank[0] - rank[i]) };
-            self.nodes[u].levels[i] = Level { forward: x, span: rank[0] - rank[i] + 1 };
+            let u = self.links[update[i] + i];
+            self.links[x + i] = Link { span: u.span - (rank[0] - rank[i]), ..u };
+            self.links[update[i] + i] = Link { forward: x, span: rank[0] - rank[i] + 1, fwd_score: score };
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
-            self.nodes[u].levels[i].span += 1;
+            self.links[u + i].span += 1;
         }
-        self.nodes[x].backward = if update[0] == HEADER { NIL } else { update[0] };
+        self.heads[x].backward = if update[0] == HEADER { NIL } else { update[0] };
         match self.fwd(x, 0) {
             NIL => self.tail = x,
-            f => self.nodes[f].backward = x,
+            f => self.heads[f].backward = x,
         }
         self.length += 1;
         NodeId(x)
@@ -183,7 +190,7 @@ impl Skiplist {
     /// Delete (score, member); false if absent (`zslDelete`).
     pub fn delete(&mut self, score: f64, member: &[u8]) -> bool {
         let (update, x) = self.find_update(score, member);
-        if x == NIL || self.nodes[x].score != score || self.nodes[x].member != member {
+        if !self.holds(x, score, member) {
             return false;
         }
         self.delete_node(x, &update);
@@ -201,19 +208,22 @@ impl Skiplist {
         new_score: f64,
     ) -> Option<NodeId> {
         let (update, x) = self.find_update(cur_score, member);
-        if x == NIL || self.nodes[x].score != cur_score || self.nodes[x].member != member {
+        if !self.holds(x, cur_score, member) {
             return None;
         }
-        let back = self.nodes[x].backward;
-        let fwd = self.fwd(x, 0);
-        if (back == NIL || self.nodes[back].score < new_score)
-            && (fwd == NIL || self.nodes[fwd].score > new_score)
+        let back = self.heads[x].backward;
+        let fwd = self.links[x].forward;
+        if (back == NIL || self.heads[back].score < new_score)
+            && (fwd == NIL || self.links[x].fwd_score > new_score)
         {
-            self.nodes[x].score = new_score;
+            self.heads[x].score = new_score;
+            for (i, &u) in update.iter().enumerate().take(self.heads[x].height) {
+                self.links[u + i].fwd_score = new_score;
+            }
             return Some(NodeId(x));
         }
         self.delete_node(x, &update);
-        let member = std::mem::take(&mut self.nodes[x].member);
+        let member = std::mem::take(&mut self.heads[x].member);
         self.release(x);
         Some(self.insert(rng, new_score, member))
     }
@@ -224,15 +234,15 @@ impl Skiplist {
         let mut x = HEADER;
         for i in (0..self.level).rev() {
             while let Some(f) = self.some(self.fwd(x, i)) {
-                let n = &self.nodes[f.0];
-                let le = n.score < score || (n.score == score && n.member.as_slice() <= member);
+                let fs = self.links[x + i].fwd_score;
+                let le = fs < score || (fs == score && self.heads[f.0].member.as_slice() <= member);
                 if !le {
                     break;
                 }
-                rank += self.nodes[x].levels[i].span;
+                rank += self.links[x + i].span;
                 x = f.0;
             }
-            if x != HEADER && self.nodes[x].member == member {
+            if x != HEADER && self.heads[x].member == member {
                 return Some(rank);
             }
         }
@@ -244,8 +254,8 @@ impl Skiplist {
         let mut traversed = 0;
         let mut x = HEADER;
         for i in (0..self.level).rev() {
-            while self.fwd(x, i) != NIL && traversed + self.nodes[x].levels[i].span <= rank {
-                traversed += self.nodes[x].levels[i].span;
+            while self.fwd(x, i) != NIL && traversed + self.links[x + i].span <= rank {
+                traversed += self.links[x + i].span;
                 x = self.fwd(x, i);
             }
             if traversed == rank {
@@ -258,15 +268,15 @@ impl Skiplist {
     /// Check every structural invariant (for tests and debug assertions): order, backward
     /// links, tail, length, and that each span equals the level-0 distance it covers.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let mut pos = vec![NIL; self.nodes.len()];
+        let mut pos = vec![NIL; self.links.len()];
         let (mut x, mut n, mut prev) = (self.fwd(HEADER, 0), 0usize, NIL);
         while x != NIL {
             n += 1;
             pos[x] = n;
-            if self.nodes[x].backward != prev {
+            if self.heads[x].backward != prev {
                 return Err(format!("backward link of element {n}"));
             }
-            if prev != NIL && !self.before(prev, self.nodes[x].score, &self.nodes[x].member) {
+            if prev != NIL && !self.before(prev, self.heads[x].score, &self.heads[x].member) {
                 return Err(format!("order at element {n}"));
             }
             prev = x;
@@ -284,8 +294,11 @@ impl Skiplist {
             let mut x = HEADER;
             while self.fwd(x, i) != NIL {
                 let f = self.fwd(x, i);
-                if i >= self.level || pos[x] + self.nodes[x].levels[i].span != pos[f] {
+                if i >= self.level || i >= self.heads[x].height || pos[x] + self.links[x + i].span != pos[f] {
                     return Err(format!("span at level {i} from position {}", pos[x]));
+                }
+                if self.links[x + i].fwd_score.to_bits() != self.heads[f].score.to_bits() {
+                    return Err(format!("cached forward score at level {i} from position {}", pos[x]));
                 }
                 x = f;
             }
@@ -296,17 +309,35 @@ impl Skiplist {
     // ---- internals ----
 
     fn fwd(&self, x: usize, i: usize) -> usize {
-        self.nodes[x].levels[i].forward
+        self.links[x + i].forward
+    }
+
+    fn span(&self, x: usize, i: usize) -> usize {
+        self.links[x + i].span
     }
 
     fn some(&self, x: usize) -> Option<NodeId> {
         (x != NIL).then_some(NodeId(x))
     }
 
+    /// Whether node `x` is (score, member).
+    fn holds(&self, x: usize, score: f64, member: &[u8]) -> bool {
+        x != NIL && self.heads[x].score == score && self.heads[x].member == member
+    }
+
     /// Whether node `n` sorts before (score, member).
     fn before(&self, n: usize, score: f64, member: &[u8]) -> bool {
-        let node = &self.nodes[n];
-        node.score < score || (node.score == score && node.member.as_slice() < member)
+        let head = &self.heads[n];
+        head.score < score || (head.score == score && head.member.as_slice() < member)
+    }
+
+    /// Whether level `i` of `x` links to a node that sorts before (score, member); reads the
+    /// forward node's head only on a score tie.
+    fn link_before(&self, x: usize, i: usize, score: f64, member: &[u8]) -> bool {
+        let l = &self.links[x + i];
+        l.forward != NIL
+            && (l.fwd_score < score
+                || (l.fwd_score == score && self.heads[l.forward].member.as_slice() < member))
     }
 
     /// The rightmost node before (score, member) at each level, and the node after it at 0.
@@ -314,8 +345,8 @@ impl Skiplist {
         let mut update = [HEADER; LEVEL_MAX];
         let mut x = HEADER;
         for i in (0..self.level).rev() {
-            while self.fwd(x, i) != NIL && self.before(self.fwd(x, i), score, member) {
-                x = self.fwd(x, i);
+            while self.link_before(x, i, score, member) {
+                x = self.links[x + i].forward;
             }
             update[i] = x;
         }
@@ -326,18 +357,19 @@ impl Skiplist {
     fn delete_node(&mut self, x: usize, update: &[usize; LEVEL_MAX]) {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             if self.fwd(u, i) == x {
-                let xl = self.nodes[x].levels[i];
-                let ul = &mut self.nodes[u].levels[i];
+                let xl = self.links[x + i];
+                let ul = &mut self.links[u + i];
                 ul.span = ul.span + xl.span - 1;
                 ul.forward = xl.forward;
+                ul.fwd_score = xl.fwd_score;
             } else {
-                self.nodes[u].levels[i].span -= 1;
+                self.links[u + i].span -= 1;
             }
         }
-        let back = self.nodes[x].backward;
+        let back = self.heads[x].backward;
         match self.fwd(x, 0) {
             NIL => self.tail = back,
-            f => self.nodes[f].backward = back,
+            f => self.heads[f].backward = back,
         }
         while self.level > 1 && self.fwd(HEADER, self.level - 1) == NIL {
             self.level -= 1;
@@ -345,24 +377,26 @@ impl Skiplist {
         self.length -= 1;
     }
 
-    fn alloc(&mut self, node: Node) -> usize {
-        match self.free.pop() {
-            Some(i) => {
-                self.nodes[i] = node;
-                i
-            }
+    /// A run of `height` link slots (reused by height, else appended) holding `head`.
+    fn alloc(&mut self, height: usize, head: Head) -> usize {
+        let x = match self.free[height].pop() {
+            Some(x) => x,
             None => {
-                self.nodes.push(node);
-                self.nodes.len() - 1
+                let x = self.links.len();
+                self.links.resize(x + height, UNLINKED);
+                self.heads.resize(x + height, Head::default());
+                x
             }
-        }
+        };
+        self.links[x..x + height].fill(UNLINKED);
+        self.heads[x] = head;
+        x
     }
 
     fn release(&mut self, x: usize) {
-        let node = &mut self.nodes[x];
-        node.member = Vec::new();
-        node.levels = Vec::new();
-        self.free.push(x);
+        let height = self.heads[x].height;
+        self.heads[x] = Head::default();
+        self.free[height].push(x);
     }
 }
 

@@ -125,7 +125,7 @@ impl Skiplist {
         if !self.intersects(range) {
             return None;
         }
-        let x = self.descend(|sl, n| !range.above_min(sl.nodes[n].score));
+        let x = self.descend(|sl, n| !range.above_min(sl.heads[n].score));
         let x = self.some(self.fwd(x, 0))?;
         range.below_max(self.score(x)).then_some(x)
     }
@@ -135,7 +135,7 @@ impl Skiplist {
         if !self.intersects(range) {
             return None;
         }
-        let x = self.descend(|sl, n| range.below_max(sl.nodes[n].score));
+        let x = self.descend(|sl, n| range.below_max(sl.heads[n].score));
         let x = self.some(x).filter(|id| id.0 != HEADER)?;
         range.above_min(self.score(x)).then_some(x)
     }
@@ -152,7 +152,7 @@ impl Skiplist {
         if !self.intersects_lex(range) {
             return None;
         }
-        let x = self.descend(|sl, n| !range.above_min(&sl.nodes[n].member));
+        let x = self.descend(|sl, n| !range.above_min(&sl.heads[n].member));
         let x = self.some(self.fwd(x, 0))?;
         range.below_max(self.member(x)).then_some(x)
     }
@@ -162,7 +162,7 @@ impl Skiplist {
         if !self.intersects_lex(range) {
             return None;
         }
-        let x = self.descend(|sl, n| range.below_max(&sl.nodes[n].member));
+        let x = self.descend(|sl, n| range.below_max(&sl.heads[n].member));
         let x = self.some(x).filter(|id| id.0 != HEADER)?;
         range.above_min(self.member(x)).then_some(x)
     }
@@ -170,14 +170,14 @@ impl Skiplist {
     /// Delete every element with a score in `range`; returns the removed members so the
     /// caller can drop them from its dict (`zslDeleteRangeByScore`).
     pub fn delete_range_by_score(&mut self, range: &ScoreRange) -> Vec<Vec<u8>> {
-        let update = self.update_path(|sl, n| !range.above_min(sl.nodes[n].score));
-        self.delete_while(update, |sl, n| range.below_max(sl.nodes[n].score))
+        let update = self.update_path(|sl, n| !range.above_min(sl.heads[n].score));
+        self.delete_while(update, |sl, n| range.below_max(sl.heads[n].score))
     }
 
     /// Delete every element in the lex `range` (`zslDeleteRangeByLex`).
     pub fn delete_range_by_lex(&mut self, range: &LexRange) -> Vec<Vec<u8>> {
-        let update = self.update_path(|sl, n| !range.above_min(&sl.nodes[n].member));
-        self.delete_while(update, |sl, n| range.below_max(&sl.nodes[n].member))
+        let update = self.update_path(|sl, n| !range.above_min(&sl.heads[n].member));
+        self.delete_while(update, |sl, n| range.below_max(&sl.heads[n].member))
     }
 
     /// Delete the elements with 1-based ranks `start..=end` (`zslDeleteRangeByRank`).
@@ -186,8 +186,8 @@ impl Skiplist {
         let mut traversed = 0;
         let mut x = HEADER;
         for i in (0..self.level).rev() {
-            while self.fwd(x, i) != NIL && traversed + self.nodes[x].levels[i].span < start {
-                traversed += self.nodes[x].levels[i].span;
+            while self.fwd(x, i) != NIL && traversed + self.span(x, i) < start {
+                traversed += self.span(x, i);
                 x = self.fwd(x, i);
             }
             update[i] = x;
@@ -235,7 +235,7 @@ impl Skiplist {
         while x != NIL && keep(self, x) {
             let next = self.fwd(x, 0);
             self.delete_node(x, &update);
-            removed.push(std::mem::take(&mut self.nodes[x].member));
+            removed.push(std::mem::take(&mut self.heads[x].member));
             self.release(x);
             x = next;
         }
