@@ -103,17 +103,31 @@ impl List {
                 continue;
             }
             for v in node.ziplist().iter().skip(skip).take(left) {
-                f(&v.to_vec());
+                v.with_bytes(&mut *f);
                 left -= 1;
             }
             skip = 0;
         }
     }
 
-    /// Visit `count` elements going towards the head from `start_from_tail` (0 = the tail).
+    /// Visit `count` elements going towards the head from `start_from_tail` (0 = the tail),
+    /// skipping whole nodes without decoding them.
     pub fn range_rev(&self, start_from_tail: usize, count: usize, f: &mut dyn FnMut(&[u8])) {
-        for v in self.ql.iter_rev().skip(start_from_tail).take(count) {
-            f(&v);
+        let mut skip = start_from_tail;
+        let mut left = count;
+        for node in self.ql.nodes().rev() {
+            if left == 0 {
+                break;
+            }
+            if skip >= node.count() {
+                skip -= node.count();
+                continue;
+            }
+            for v in node.ziplist().iter_rev().skip(skip).take(left) {
+                v.with_bytes(&mut *f);
+                left -= 1;
+            }
+            skip = 0;
         }
     }
 
@@ -177,6 +191,20 @@ mod tests {
         let mut rev = Vec::new();
         l.range_rev(2, 3, &mut |e| rev.push(e.to_vec()));
         assert_eq!(rev, vec![want[47].clone(), want[46].clone(), want[45].clone()]);
+        let mixed: Vec<Vec<u8>> =
+            (0..30).map(|i| if i % 3 == 0 { format!("{}", i * 1000 - 7000) } else { format!("e{i}") }.into_bytes()).collect();
+        let m = List::from_items(mixed.clone(), &limits);
+        let reversed: Vec<Vec<u8>> = mixed.iter().rev().cloned().collect();
+        for start in 0..32 {
+            for count in 0..32 {
+                let (mut fwd, mut back) = (Vec::new(), Vec::new());
+                m.range(start, count, &mut |e| fwd.push(e.to_vec()));
+                m.range_rev(start, count, &mut |e| back.push(e.to_vec()));
+                let end = (start + count).min(30).max(start.min(30));
+                assert_eq!(fwd, mixed[start.min(30)..end].to_vec(), "range {start} {count}");
+                assert_eq!(back, reversed[start.min(30)..end].to_vec(), "range_rev {start} {count}");
+            }
+        }
         assert_eq!(l.trim(10, 5), 45);
         assert_eq!(items(&l), want[10..15].to_vec());
         l.quicklist().check_invariants().expect("invariants");

@@ -58,8 +58,26 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 8081828384858687888990919293949596979899";
 
 /// Appends the decimal form of `n` (a `u64`) to `out`.
-pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+pub fn write_u64(out: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 20];
+    let pos = fmt_u64(&mut buf, n);
+    out.extend_from_slice(&buf[pos..]);
+}
+
+/// Calls `f` with the decimal form of `v`, formatted on the stack (no allocation).
+pub fn with_i64_str<R>(v: i64, f: impl FnOnce(&[u8]) -> R) -> R {
+    let mut buf = [0u8; 21];
+    let mut pos = fmt_u64(&mut buf, v.unsigned_abs());
+    if v < 0 {
+        pos -= 1;
+        buf[pos] = b'-';
+    }
+    f(&buf[pos..])
+}
+
+/// Writes the digits of `n` right-aligned at the end of `buf` (at least 20 bytes long);
+/// returns where they start.
+fn fmt_u64(buf: &mut [u8], mut n: u64) -> usize {
     let mut pos = buf.len();
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
@@ -75,7 +93,7 @@ pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
         pos -= 1;
         buf[pos] = b'0' + n as u8;
     }
-    out.extend_from_slice(&buf[pos..]);
+    pos
 }
 
 /// Appends the decimal form of `n` to `out`.

@@ -77,7 +77,7 @@ impl Quicklist {
         self.nodes.len()
     }
 
-    pub fn nodes(&self) -> impl Iterator<Item = NodeRef<'_>> + '_ {
+    pub fn nodes(&self) -> impl DoubleEndedIterator<Item = NodeRef<'_>> + '_ {
         self.nodes.iter().map(NodeRef)
     }
 

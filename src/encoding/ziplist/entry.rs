@@ -37,6 +37,14 @@ impl ZlValue<'_> {
             ZlValue::Int(v) => crate::util::number::ll2vec(v),
         }
     }
+
+    /// Calls `f` with the value's bytes (integers in decimal, formatted on the stack).
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match *self {
+            ZlValue::Str(s) => f(s),
+            ZlValue::Int(v) => crate::util::number::with_i64_str(v, f),
+        }
+    }
 }
 
 /// A decoded entry header (Redis's `zlentry`).
