@@ -24,6 +24,8 @@ pub mod keys;
 pub mod list;
 pub mod list_block;
 pub mod list_pop;
+pub mod memory;
+pub mod memory_size;
 pub mod multi;
 pub mod rdb_cmds;
 pub mod scan;
@@ -31,9 +33,12 @@ pub mod server_cmds;
 pub mod set;
 pub mod set_ops;
 pub mod set_random;
+pub mod sort;
+pub mod sort_pattern;
 pub mod strings;
 pub mod zset;
 pub mod zset_add;
+pub mod zset_block;
 pub mod zset_pop;
 pub mod zset_range;
 pub mod zset_store;
@@ -167,6 +172,9 @@ pub static COMMANDS: &[Command] = &[
     cmd!("scan", -2, R, 0, 0, 0, scan::scan),
     cmd!("randomkey", 1, R, 0, 0, 0, keys::randomkey),
     cmd!("object", -2, R, 2, 2, 1, keys::object),
+    cmd!("sort", -2, WD, 1, 1, 1, sort::sort),
+    cmd!("sort_ro", -2, R, 1, 1, 1, sort::sort_ro),
+    cmd!("memory", -2, R, 0, 0, 0, memory::memory),
     // expire
     cmd!("expire", -3, W | FAST, 1, 1, 1, expire::expire),
     cmd!("pexpire", -3, W | FAST, 1, 1, 1, expire::pexpire),

@@ -2,14 +2,18 @@
 //! lookups, the mutation environment, argument parsers for score and lex intervals, and the
 //! reply shapes (RESP2 flat `member, score` lists; RESP3 `[member, score]` pairs with native
 //! doubles). The handlers live in `zset_add` (ZADD and the point commands), `zset_range`
-//! (ranges, counts, range deletions, ZRANGESTORE), `zset_pop` (pops, ZRANDMEMBER, ZSCAN) and
-//! `zset_store` (ZUNION/ZINTER/ZDIFF and their STORE forms).
+//! (ranges, counts, range deletions, ZRANGESTORE), `zset_pop` (pops, ZRANDMEMBER, ZSCAN),
+//! `zset_block` (BZPOPMIN, BZPOPMAX, BZMPOP) and `zset_store` (ZUNION/ZINTER/ZDIFF and their
+//! STORE forms).
+//!
+//! Creating a sorted set key signals it ready for clients blocked on it (Redis 7.0's `dbAdd`
+//! → `signalKeyAsReady`).
 //!
 //! Every modification touches WATCHers and adds to `dirty`; an emptied set is deleted. All
 //! commands propagate as themselves except the blocking pops (as ZPOPMIN/ZPOPMAX) and ZMPOP
 //! (as ZPOPMIN/ZPOPMAX key count), which have deterministic effects either way.
 
-use super::{zset_add as add, zset_pop as pop, zset_range as range, zset_store as store};
+use super::{zset_add as add, zset_block as block, zset_pop as pop, zset_range as range, zset_store as store};
 use super::{Command, FAST, R, W, WD};
 use crate::encoding::skiplist::{LexBound, LexRange, ScoreRange};
 use crate::env::KeyedState;
@@ -43,10 +47,10 @@ pub static COMMANDS: &[Command] = &[
     cmd!("zremrangebylex", 4, W, 1, 1, 1, range::zremrangebylex),
     cmd!("zpopmin", -2, W | FAST, 1, 1, 1, pop::zpopmin),
     cmd!("zpopmax", -2, W | FAST, 1, 1, 1, pop::zpopmax),
-    cmd!("bzpopmin", -3, W, 1, -2, 1, pop::bzpopmin),
-    cmd!("bzpopmax", -3, W, 1, -2, 1, pop::bzpopmax),
+    cmd!("bzpopmin", -3, W, 1, -2, 1, block::bzpopmin),
+    cmd!("bzpopmax", -3, W, 1, -2, 1, block::bzpopmax),
     cmd!("zmpop", -4, W, 0, 0, 0, pop::zmpop),
-    cmd!("bzmpop", -5, W, 0, 0, 0, pop::bzmpop),
+    cmd!("bzmpop", -5, W, 0, 0, 0, block::bzmpop),
     cmd!("zrandmember", -2, R, 1, 1, 1, pop::zrandmember),
     cmd!("zscan", -3, R, 1, 1, 1, pop::zscan),
     cmd!("zunionstore", -4, WD, 1, 1, 1, store::zunionstore),
@@ -108,6 +112,7 @@ pub(crate) fn store_result(s: &mut Server, db: usize, key: &[u8], z: ZSet) {
         }
     } else {
         s.ks.set_key(db, key, Value::ZSet(Box::new(z)), false);
+        s.blocked.signal(db, key);
         s.ks.dirty += 1;
     }
 }

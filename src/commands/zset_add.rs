@@ -95,6 +95,7 @@ fn zadd_generic(s: &mut Server, c: &mut Client, a: &Argv, o: &ZaddArgs, scores: 
         if !exists {
             let entry = s.ks.entry(Value::ZSet(Box::default()));
             s.ks.dbs[db].insert(key, entry);
+            s.blocked.signal(db, key);
         }
         with_zset(s, db, key, |z, env| {
             for (j, &score) in scores.iter().enumerate() {

@@ -1,12 +1,9 @@
-//! Pops and random reads: ZPOPMIN, ZPOPMAX, BZPOPMIN, BZPOPMAX, ZMPOP, BZMPOP, ZRANDMEMBER
-//! and ZSCAN (`genericZpopCommand`, `zmpopGenericCommand`, `zrandmemberWithCountCommand`,
-//! `scanGenericCommand`).
+//! Pops and random reads: ZPOPMIN, ZPOPMAX, ZMPOP, ZRANDMEMBER and ZSCAN
+//! (`genericZpopCommand`, `zmpopGenericCommand`, `zrandmemberWithCountCommand`,
+//! `scanGenericCommand`), and the pop helpers the blocking forms in `zset_block` share.
 //!
-//! Blocking: this first version never blocks. When a key has elements the blocking forms pop
-//! at once, like their non-blocking twins; when none has, they reply the null array at once,
-//! as if the timeout had elapsed (the timeout is still validated). Effects: BZPOP* and
-//! (B)ZMPOP propagate as `ZPOPMIN|ZPOPMAX key count`, so a replay never depends on which key
-//! was ready.
+//! Effects: ZPOPMIN/ZPOPMAX propagate as themselves; ZMPOP as `ZPOPMIN|ZPOPMAX key n` (`n` =
+//! the members popped), so a replay never depends on which key was ready.
 //!
 //! ZRANDMEMBER with a negative count repeats members; Redis allocates whatever the client asks
 //! for (`ZRANDMEMBER k -9223372036854775807` exhausts its memory), Keel refuses counts beyond
@@ -20,7 +17,6 @@ use crate::server::client::Client;
 use crate::server::Server;
 use crate::types::zset::ZSet;
 use crate::util::glob::string_match;
-use crate::util::longdouble::string2ld;
 use crate::util::number::{d2string, string2l};
 
 /// Most elements a ZRANDMEMBER with a negative count may return (repetition allowed).
@@ -30,15 +26,15 @@ const ERR_POSITIVE: &str = "ERR value is out of range, must be positive";
 
 /// Which end to pop from, and what the reply looks like.
 #[derive(Clone, Copy)]
-struct PopReq {
-    max: bool,
-    count: usize,
+pub(crate) struct PopReq {
+    pub(crate) max: bool,
+    pub(crate) count: usize,
     /// ZPOP with an explicit count: RESP3 pairs. Without: always flat.
-    counted: bool,
+    pub(crate) counted: bool,
 }
 
 /// Pop from `key` (a non-empty sorted set, already probed), counting the change.
-fn pop_key(s: &mut Server, db: usize, key: &[u8], req: PopReq) -> Vec<(Vec<u8>, f64)> {
+pub(crate) fn pop_key(s: &mut Server, db: usize, key: &[u8], req: PopReq) -> Vec<(Vec<u8>, f64)> {
     let popped = with_zset(s, db, key, |z, _| z.pop(req.max, req.count)).unwrap_or_default();
     if !popped.is_empty() {
         s.ks.dirty += popped.len() as u64;
@@ -47,11 +43,14 @@ fn pop_key(s: &mut Server, db: usize, key: &[u8], req: PopReq) -> Vec<(Vec<u8>, 
     popped
 }
 
-/// Record `ZPOPMIN|ZPOPMAX key count` as the command's effect.
-fn propagate_as_zpop(s: &mut Server, db: usize, key: &[u8], req: PopReq, ctx: &mut Ctx) {
+/// Record `ZPOPMIN|ZPOPMAX key [count]` as the command's effect (BZPOPMIN/BZPOPMAX propagate
+/// without a count, (B)ZMPOP with one).
+pub(crate) fn propagate_as_zpop(s: &mut Server, db: usize, key: &[u8], count: Option<usize>, max: bool, ctx: &mut Ctx) {
     ctx.propagated = true;
-    let name: &[u8] = if req.max { b"ZPOPMAX" } else { b"ZPOPMIN" };
-    s.ks.propagate(db, vec![name.to_vec(), key.to_vec(), req.count.to_string().into_bytes()]);
+    let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    let mut argv = vec![name.to_vec(), key.to_vec()];
+    argv.extend(count.map(|n| n.to_string().into_bytes()));
+    s.ks.propagate(db, argv);
 }
 
 /// RESP2 and RESP3 alike: `member, score, member, score…` (ZPOP without a count).
@@ -97,69 +96,26 @@ pub fn zpopmax(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
     zpop(s, c, a, true);
 }
 
-/// `getTimeoutFromObjectOrReply`: a non-negative number of seconds.
-fn check_timeout(arg: &[u8]) -> Result<(), &'static str> {
-    match string2ld(arg) {
-        None => Err("ERR timeout is not a float or out of range"),
-        Some(t) if t < 0.0 => Err("ERR timeout is negative"),
-        Some(_) => Ok(()),
-    }
-}
-
-/// The first key holding a sorted set, in argument order; WRONGTYPE stops the search.
-fn first_ready(s: &mut Server, db: usize, keys: &[&[u8]]) -> Result<Option<usize>, WrongType> {
-    for (i, key) in keys.iter().enumerate() {
-        if probe_write(s, db, key)? {
-            return Ok(Some(i));
+/// The first of `n` keys from argument `first` that holds a sorted set, in argument order
+/// (`lookupKeyWrite` each); a key of another type stops the search with WRONGTYPE.
+pub(crate) fn first_ready(s: &mut Server, db: usize, a: &Argv, first: usize, n: usize) -> Result<Option<Vec<u8>>, WrongType> {
+    for i in first..first + n {
+        if probe_write(s, db, a.get(i))? {
+            return Ok(Some(a.get(i).to_vec()));
         }
     }
     Ok(None)
 }
 
-/// BZPOPMIN/BZPOPMAX key [key …] timeout: `[key, member, score]` or the null array.
-fn bzpop(s: &mut Server, c: &mut Client, a: &Argv, max: bool, ctx: &mut Ctx) {
-    if let Err(e) = check_timeout(a.get(a.len() - 1)) {
-        return c.add_error(e);
-    }
-    let keys: Vec<&[u8]> = (1..a.len() - 1).map(|i| a.get(i)).collect();
-    let ready = match first_ready(s, c.db, &keys) {
-        Ok(r) => r,
-        Err(WrongType) => return c.add_wrong_type(),
-    };
-    let Some(i) = ready else { return c.add_null_array() };
-    let req = PopReq { max, count: 1, counted: false };
-    let popped = pop_key(s, c.db, keys[i], req);
-    propagate_as_zpop(s, c.db, keys[i], req, ctx);
-    c.add_array_len(3);
-    c.add_bulk(keys[i]);
-    flat_tail(c, &popped);
-}
-
-/// The member and score of a single pop, without an array header.
-fn flat_tail(c: &mut Client, popped: &[(Vec<u8>, f64)]) {
-    if let Some((m, score)) = popped.first() {
-        c.add_bulk(m);
-        c.add_double(*score);
-    }
-}
-
-pub fn bzpopmin(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
-    bzpop(s, c, a, false, ctx);
-}
-
-pub fn bzpopmax(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
-    bzpop(s, c, a, true, ctx);
-}
-
 /// Parsed `numkeys key … MIN|MAX [COUNT n]` starting at `numkeys_idx`.
-struct MpopArgs {
-    first_key: usize,
-    numkeys: usize,
-    req: PopReq,
+pub(crate) struct MpopArgs {
+    pub(crate) first_key: usize,
+    pub(crate) numkeys: usize,
+    pub(crate) req: PopReq,
 }
 
 /// `zmpopGenericCommand`'s parsing, errors in Redis's order.
-fn parse_mpop(a: &Argv, numkeys_idx: usize) -> Result<MpopArgs, &'static str> {
+pub(crate) fn parse_mpop(a: &Argv, numkeys_idx: usize) -> Result<MpopArgs, &'static str> {
     const ERR_NUMKEYS: &str = "ERR numkeys should be greater than 0";
     let numkeys = string2l(a.get(numkeys_idx)).filter(|&n| n >= 1).ok_or(ERR_NUMKEYS)?;
     let numkeys = usize::try_from(numkeys).map_err(|_| ERR_NUMKEYS)?;
@@ -184,43 +140,34 @@ fn parse_mpop(a: &Argv, numkeys_idx: usize) -> Result<MpopArgs, &'static str> {
     Ok(MpopArgs { first_key: numkeys_idx + 1, numkeys, req })
 }
 
-/// ZMPOP/BZMPOP once parsed: `[key, [[member, score], …]]` or the null array.
-fn mpop_generic(s: &mut Server, c: &mut Client, a: &Argv, m: &MpopArgs, ctx: &mut Ctx) {
-    let keys: Vec<&[u8]> = (m.first_key..m.first_key + m.numkeys).map(|i| a.get(i)).collect();
-    let ready = match first_ready(s, c.db, &keys) {
-        Ok(r) => r,
-        Err(WrongType) => return c.add_wrong_type(),
+/// ZMPOP numkeys key … MIN|MAX [COUNT n]: `[key, [[member, score], …]]` or the null
+/// array; propagates as `ZPOPMIN|ZPOPMAX key count`.
+pub fn zmpop(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
+    let m = match parse_mpop(a, 1) {
+        Ok(m) => m,
+        Err(e) => return c.add_error(e),
     };
-    let Some(i) = ready else { return c.add_null_array() };
-    let popped = pop_key(s, c.db, keys[i], m.req);
-    propagate_as_zpop(s, c.db, keys[i], m.req, ctx);
+    match first_ready(s, c.db, a, m.first_key, m.numkeys) {
+        Err(WrongType) => c.add_wrong_type(),
+        Ok(None) => c.add_null_array(),
+        Ok(Some(key)) => mpop_from(s, c, &key, m.req, ctx),
+    }
+}
+
+/// Pop up to `req.count` from `key` (a non-empty sorted set), reply
+/// `[key, [[member, score], …]]` and propagate `ZPOPMIN|ZPOPMAX key n` where `n` is the
+/// count clamped to the set's length, as Redis 7.0 writes it.
+pub(crate) fn mpop_from(s: &mut Server, c: &mut Client, key: &[u8], req: PopReq, ctx: &mut Ctx) {
+    let popped = pop_key(s, c.db, key, req);
+    propagate_as_zpop(s, c.db, key, Some(popped.len()), req.max, ctx);
     c.add_array_len(2);
-    c.add_bulk(keys[i]);
+    c.add_bulk(key);
     c.add_array_len(popped.len());
     for (member, score) in &popped {
         c.add_array_len(2);
         c.add_bulk(member);
         c.add_double(*score);
     }
-}
-
-pub fn zmpop(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
-    match parse_mpop(a, 1) {
-        Ok(m) => mpop_generic(s, c, a, &m, ctx),
-        Err(e) => c.add_error(e),
-    }
-}
-
-/// BZMPOP timeout numkeys key … MIN|MAX [COUNT n].
-pub fn bzmpop(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
-    let m = match parse_mpop(a, 2) {
-        Ok(m) => m,
-        Err(e) => return c.add_error(e),
-    };
-    if let Err(e) = check_timeout(a.get(1)) {
-        return c.add_error(e);
-    }
-    mpop_generic(s, c, a, &m, ctx);
 }
 
 /// ZRANDMEMBER key [count [WITHSCORES]].

@@ -68,6 +68,12 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.len() == 0
     }
 
+    /// Bytes of one entry node (Redis's `sizeof(dictEntry)`): each entry is one allocation
+    /// of this size.
+    pub const fn node_bytes() -> usize {
+        std::mem::size_of::<Node<K, V>>()
+    }
+
     /// Total buckets in both tables (Redis's `dictSlots`).
     pub fn slots(&self) -> usize {
         self.ht[0].size() + self.ht[1].size()

@@ -120,6 +120,11 @@ impl Intset {
         self.buf.len()
     }
 
+    /// Bytes reserved for the blob (its buffer's capacity; MEMORY USAGE).
+    pub fn alloc_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// The value at sorted position `i`, if any.
     pub fn get_checked(&self, i: usize) -> Option<i64> {
         (i < self.len()).then(|| self.get(i))

@@ -1,16 +1,19 @@
-//! Blocked clients (`blocked.c`, Redis 7.0, lists only): the seeds' `blocking_keys` (per db
-//! key → FIFO of waiting clients) and `ready_keys` (keys that received data since the last
-//! command), with the server hooks that serve and time out waiters.
+//! Blocked clients (`blocked.c`, Redis 7.0, lists and sorted sets): the seeds'
+//! `blocking_keys` (per db key → FIFO of waiting clients) and `ready_keys` (keys that received
+//! data since the last command), with the server hooks that serve and time out waiters.
 //!
 //! Life of a blocked client:
 //! 1. a blocking command (BLPOP …) finds all its keys empty outside MULTI and calls
 //!    [`Server::block_client`]: the client is queued on every key (duplicates once) and its
 //!    [`BlockState`] is stored in `Client::blocked`. `process_input` stops at a blocked client,
 //!    so its later pipelined commands wait in its query buffer;
-//! 2. a command that creates a list key calls [`Blocked::signal`]; after every command
-//!    `process_command` calls [`Server::serve_ready_keys`], which, for each ready key in signal
-//!    order, serves the waiters in FIFO order while the key holds a non-empty list (the
-//!    reply goes to the waiter's buffer, the effect is propagated as the non-blocking command);
+//! 2. a command that creates a list or sorted set key calls [`Blocked::signal`]; after every
+//!    command `process_command` calls [`Server::serve_ready_keys`], which, for each ready key
+//!    in signal order, serves the waiters in FIFO order while the key holds a non-empty value
+//!    of the type they wait for (the reply goes to the waiter's buffer, the effect is
+//!    propagated as the non-blocking command). A waiter of the other type (BZPOPMIN on a key
+//!    that became a list) is moved to the back of the queue and stays blocked, as Redis 7.0's
+//!    `serveClientsBlockedOn*Key` skip clients whose `btype` differs;
 //! 3. a served (or timed-out) client is unblocked and its remaining query buffer is processed
 //!    at once, in the same loop;
 //! 4. [`Server::block_timeouts`] (from cron) answers a null array to clients whose deadline
@@ -19,7 +22,7 @@
 //!
 //! Keys filled by commands outside the list family (RENAME, MOVE, COPY, SWAPDB, RESTORE …)
 //! are not signalled by those commands; instead, after any change of `ks.dirty` while clients
-//! are blocked, the waited-on keys are scanned once for a non-empty list (Redis signals them
+//! are blocked, the waited-on keys are scanned once for a non-empty list or zset (Redis signals them
 //! from `dbAdd`; the outcome is the same, only the order between several such keys may
 //! differ).
 //!
@@ -43,6 +46,35 @@ pub enum BlockOp {
     MPop { head: bool, count: i64 },
     /// BLMOVE / BRPOPLPUSH (which propagates as RPOPLPUSH).
     Move { dst: Box<[u8]>, from_head: bool, to_head: bool, rpoplpush: bool },
+    /// BZPOPMIN / BZPOPMAX.
+    ZPop { max: bool },
+    /// BZMPOP with its COUNT.
+    ZMPop { max: bool, count: usize },
+}
+
+impl BlockOp {
+    /// Does the op wait for a sorted set (Redis's `BLOCKED_ZSET`) rather than a list?
+    pub fn wants_zset(&self) -> bool {
+        matches!(self, BlockOp::ZPop { .. } | BlockOp::ZMPop { .. })
+    }
+}
+
+/// Can a waiter blocked for `op` be served from `key` now (a non-empty value of its type)?
+fn ready_for(s: &mut Server, db: usize, key: &[u8], op: &BlockOp) -> bool {
+    if op.wants_zset() {
+        crate::commands::zset_block::key_has_members(s, db, key)
+    } else {
+        crate::commands::list_block::key_has_elements(s, db, key)
+    }
+}
+
+/// Serve a waiter (its reply, its effect); the caller unblocks it.
+fn serve(s: &mut Server, c: &mut Client, key: &[u8], op: &BlockOp) {
+    if op.wants_zset() {
+        crate::commands::zset_block::serve_blocked(s, c, key, op);
+    } else {
+        crate::commands::list_block::serve_blocked(s, c, key, op);
+    }
 }
 
 /// A blocked client's state (Redis's `c->bpop`).
@@ -196,11 +228,12 @@ impl Server {
         self.blocked.serving = false;
     }
 
-    /// Serve the waiters of one key in FIFO order while it holds a non-empty list.
+    /// Serve the waiters of one key in FIFO order while it holds a non-empty value of their
+    /// type; waiters of the other type go to the back of the queue.
     fn serve_key(&mut self, db: usize, key: &[u8]) {
         for _ in 0..self.blocked.waiter_count(db, key) {
             let Some(id) = self.blocked.first_waiter(db, key) else { return };
-            if !crate::commands::list_block::key_has_elements(self, db, key) {
+            if !self.key_holds_data(db, key) {
                 return;
             }
             let Some(mut c) = self.clients.remove(&id) else {
@@ -208,12 +241,22 @@ impl Server {
                 self.blocked.rotate(db, key);
                 continue;
             };
-            if let Some(state) = c.blocked.clone() {
-                crate::commands::list_block::serve_blocked(self, &mut c, key, &state.op);
+            let op = c.blocked.as_ref().map(|b| b.op.clone());
+            match op {
+                Some(op) if ready_for(self, db, key, &op) => {
+                    serve(self, &mut c, key, &op);
+                    self.unblock(&mut c);
+                }
+                Some(_) => self.blocked.rotate(db, key),
+                None => {}
             }
-            self.unblock(&mut c);
             self.clients.insert(id, c);
         }
+    }
+
+    /// Does `key` hold a non-empty list or sorted set (something a waiter could take)?
+    fn key_holds_data(&mut self, db: usize, key: &[u8]) -> bool {
+        crate::commands::list_block::key_has_elements(self, db, key) || crate::commands::zset_block::key_has_members(self, db, key)
     }
 
     /// Process the query buffer an unblocked client accumulated while blocked.
@@ -224,8 +267,8 @@ impl Server {
         }
     }
 
-    /// After `ks.dirty` moved: mark waited-on keys that now hold a non-empty list as ready
-    /// (keys filled by RENAME, MOVE, COPY, SWAPDB …). Returns whether any was found.
+    /// After `ks.dirty` moved: mark waited-on keys that now hold a non-empty list or zset as
+    /// ready (keys filled by RENAME, MOVE, COPY, SWAPDB …). Returns whether any was found.
     fn scan_waited_keys(&mut self) -> bool {
         if self.ks.dirty == self.blocked.dirty_seen {
             return false;
@@ -234,7 +277,7 @@ impl Server {
         let waited: Vec<(usize, Box<[u8]>)> =
             self.blocked.waiters.iter().flat_map(|(db, m)| m.keys().map(move |k| (*db, k.clone()))).collect();
         for (db, key) in waited {
-            if crate::commands::list_block::key_has_elements(self, db, &key) {
+            if self.key_holds_data(db, &key) {
                 self.blocked.ready.push_back((db, key));
             }
         }

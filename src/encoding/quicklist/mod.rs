@@ -49,6 +49,10 @@ impl NodeRef<'_> {
     pub fn compressed(&self) -> Option<(&[u8], usize)> {
         self.0.compressed().map(|c| (c, self.0.size()))
     }
+    /// Bytes the node's data holds on the heap (MEMORY USAGE).
+    pub fn alloc_bytes(&self) -> usize {
+        self.0.alloc_bytes()
+    }
 }
 
 /// `_quicklistNodeSizeMeetsOptimizationRequirement`.
@@ -75,6 +79,11 @@ impl Quicklist {
 
     pub fn node_count(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Bytes of the node array (capacity × node size; MEMORY USAGE).
+    pub fn node_array_bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
     }
 
     pub fn nodes(&self) -> impl DoubleEndedIterator<Item = NodeRef<'_>> + '_ {

@@ -43,6 +43,14 @@ impl Node {
         }
     }
 
+    /// Bytes held on the heap: the ziplist's buffer or the LZF bytes.
+    pub fn alloc_bytes(&self) -> usize {
+        match &self.data {
+            Data::Raw { zl, .. } => zl.alloc_bytes(),
+            Data::Lzf { compressed, .. } => compressed.capacity(),
+        }
+    }
+
     pub fn is_compressed(&self) -> bool {
         matches!(self.data, Data::Lzf { .. })
     }

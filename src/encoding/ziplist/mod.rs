@@ -86,6 +86,11 @@ impl Ziplist {
         self.buf.len()
     }
 
+    /// Bytes reserved for the blob (its buffer's capacity; MEMORY USAGE).
+    pub fn alloc_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
     pub fn len(&self) -> usize {
         self.count
     }
