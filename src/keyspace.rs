@@ -105,6 +105,16 @@ impl Keyspace {
     }
 
     /// The LRU/LFU field for a value created now.
+    /// A fork child started or ended (Redis's `updateDictResizePolicy`): while it runs, no
+    /// table grows unless it is badly overfull, so the parent copies as few pages as possible.
+    pub fn set_child_running(&mut self, running: bool) {
+        self.child_running = running;
+        for db in &mut self.dbs {
+            db.dict.set_resize_allowed(!running);
+            db.expires.set_resize_allowed(!running);
+        }
+    }
+
     pub fn new_lru(&self) -> u32 {
         match self.lru_mode {
             LruMode::Lru => object::lru_clock(self.now_ms),
@@ -317,5 +327,32 @@ fn touched_lru(mode: LruMode, now_ms: i64, old: u32, rng: &mut Rng) -> u32 {
         LruMode::Lfu { log_factor, decay_minutes } => {
             object::lfu_touch(old, now_ms, log_factor, decay_minutes, rng.unit())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::Str;
+
+    fn fill(ks: &mut Keyspace, from: usize, to: usize) {
+        for i in from..to {
+            ks.set_key(0, format!("k{i}").as_bytes(), Value::Str(Str::from_bytes(b"v")), false);
+        }
+    }
+
+    /// While a fork child runs, tables do not grow until they are 5x overfull (copy-on-write),
+    /// and grow again once it has ended.
+    #[test]
+    fn tables_do_not_grow_while_a_child_runs() {
+        let mut ks = Keyspace::new(1, Rng::new(7));
+        fill(&mut ks, 0, 64);
+        let slots = ks.dbs[0].dict.slots();
+        ks.set_child_running(true);
+        fill(&mut ks, 64, 2 * slots);
+        assert_eq!(ks.dbs[0].dict.slots(), slots, "grew while a child ran");
+        ks.set_child_running(false);
+        fill(&mut ks, 2 * slots, 2 * slots + 1);
+        assert!(ks.dbs[0].dict.slots() > slots, "did not grow after the child ended");
     }
 }

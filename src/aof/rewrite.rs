@@ -194,7 +194,7 @@ pub fn start(s: &mut Server) -> Result<(), String> {
     s.aof.rewrite = Some(RewriteRun { temp_path, buf: Vec::new(), start_us: s.env.clock.monotonic_us() });
     // Force a SELECT in both streams: the rewrite buffer must not depend on the old file's db.
     s.aof.selected_db = None;
-    s.ks.child_running = true;
+    s.ks.set_child_running(true);
     Ok(())
 }
 

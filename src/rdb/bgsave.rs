@@ -90,7 +90,7 @@ pub fn start(s: &mut Server) -> Result<Pid, String> {
             s.rdb.stat_fork_time_us = s.env.clock.monotonic_us().saturating_sub(fork_start);
             s.rdb.child_pid = Some(pid);
             s.rdb.bgsave_start_mono_us = Some(s.env.clock.monotonic_us());
-            s.ks.child_running = true;
+            s.ks.set_child_running(true);
             s.log_notice(&format!("Background saving started by pid {pid}"));
             Ok(pid)
         }
@@ -129,7 +129,7 @@ pub fn done(s: &mut Server, pid: Pid, exit: &ChildExit) -> bool {
         }
     }
     s.rdb.child_pid = None;
-    s.ks.child_running = s.aof.child_pid.is_some();
+    s.ks.set_child_running(s.aof.child_pid.is_some());
     if let Some(start) = s.rdb.bgsave_start_mono_us.take() {
         s.rdb.last_bgsave_time_s = Some((s.env.clock.monotonic_us().saturating_sub(start) / 1_000_000) as i64);
     }

@@ -221,7 +221,7 @@ pub fn on_flushall(s: &mut Server) {
         let _ = s.env.fs.unlink(&temp);
         s.rdb.child_pid = None;
         s.rdb.bgsave_start_mono_us = None;
-        s.ks.child_running = s.aof.child_pid.is_some();
+        s.ks.set_child_running(s.aof.child_pid.is_some());
     }
     if !s.config.save_points.is_empty() {
         if s.in_exec {
@@ -242,7 +242,7 @@ pub fn on_shutdown(s: &mut Server, save: bool, nosave: bool) -> Result<(), Strin
         let _ = s.env.forker.kill(pid);
         let temp = dir(s).join(SaveTarget::temp_name_for(s.env.pid));
         let _ = s.env.fs.unlink(&temp);
-        s.ks.child_running = s.aof.child_pid.is_some();
+        s.ks.set_child_running(s.aof.child_pid.is_some());
     }
     if nosave || (!save && s.config.save_points.is_empty()) {
         return Ok(());

@@ -38,7 +38,7 @@ impl Server {
                 self.log_warning(&format!("Warning, detected child with unmatched pid: {pid}"));
             }
         }
-        self.ks.child_running = self.rdb.child_pid.is_some() || self.aof.child_pid.is_some();
+        self.ks.set_child_running(self.rdb.child_pid.is_some() || self.aof.child_pid.is_some());
         crate::rdb::cron(self);
         crate::aof::cron(self);
     }
