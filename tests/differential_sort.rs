@@ -7,6 +7,9 @@
 //! `w_<elem>` and hashes `h_<elem>` for BY and GET, every option in random order (BY with and
 //! without `*` and `->`, LIMIT with odd values, GET `#`, ASC/DESC, ALPHA, STORE).
 //!
+//! keel-models checks Keel's replies to the random workload too (by validity where the
+//! order is the engine's choice).
+//!
 //! Where Redis itself leaves the order unspecified the replies are compared as multisets
 //! (and, under LIMIT, by length only): a set sorted BY a constant without STORE comes out in
 //! the set's hash order, and ALPHA BY weights that tie keep the input order, which is a
@@ -17,6 +20,7 @@
 mod support;
 
 use keel::resp::Frame;
+use keel_models::{Model, Reply};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::{redis_available, start_keel, start_redis, Client};
@@ -131,6 +135,34 @@ fn multiset(f: &Frame) -> Vec<String> {
     v
 }
 
+fn frame_to_reply(f: &Frame) -> Reply {
+    match f {
+        Frame::Simple(s) => Reply::Simple(s.clone()),
+        Frame::Error(e) => Reply::Error(e.clone()),
+        Frame::Integer(n) => Reply::Int(*n),
+        Frame::Bulk(v) => Reply::Bulk(v.clone()),
+        Frame::Null => Reply::Nil,
+        Frame::NullArray => Reply::NilArray,
+        Frame::Array(items) => Reply::Array(items.iter().map(frame_to_reply).collect()),
+        other => Reply::Error(format!("unexpected frame {other:?}")),
+    }
+}
+
+/// Keel's reply must satisfy the model.
+fn check_model(model: &mut Model, cmd: &Cmd, keel: &Frame) -> Result<(), String> {
+    let reply = frame_to_reply(keel);
+    if Model::is_nondeterministic(cmd) {
+        model.check_and_adopt(0, cmd, 0, &reply)
+    } else {
+        let want = model.apply(0, cmd, 0);
+        if want == reply {
+            Ok(())
+        } else {
+            Err(format!("expected {want}, found {reply}"))
+        }
+    }
+}
+
 fn run_workload(seed: u64, commands: usize) {
     let keel_server = start_keel(&[]);
     let redis_server = start_redis(&[]);
@@ -139,6 +171,8 @@ fn run_workload(seed: u64, commands: usize) {
     for c in [&mut keel, &mut redis] {
         c.cmd_str("SET str v");
     }
+    let mut model = Model::new();
+    model.apply(0, &[b("SET"), b("str"), b("v")], 0);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for i in 0..commands {
         let mut cmd = if rng.gen_bool(0.4) { sort_command(&mut rng) } else { write_command(&mut rng) };
@@ -150,6 +184,9 @@ fn run_workload(seed: u64, commands: usize) {
         }
         let args: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
         let (k, r) = (keel.cmd(&args), redis.cmd(&args));
+        if let Err(e) = check_model(&mut model, &cmd, &k) {
+            panic!("seed {seed}, command #{i}: model disagrees with Keel: {e}");
+        }
         let same = if !unordered(&cmd) {
             k == r
         } else if has(&cmd, "limit") {

@@ -308,16 +308,20 @@ impl Harness {
     fn feed(&mut self, index: usize, bytes: &[u8]) -> Result<(), Failure> {
         let id = self.clients[index].id;
         let before = self.server.ks.stats.expired_keys;
+        // The engine's command time: the clock may move during the feed (an EXEC with
+        // FLUSHALL saves after the transaction, and a slow fsync takes simulated time), but
+        // the commands ran at this time, so the model judges expiry at it (seed 975).
+        let command_ms = self.now_ms();
         self.server.feed(id, bytes);
         self.stats.marks.add(marks::EXPIRED_LAZILY, self.server.ks.stats.expired_keys - before);
-        self.collect(index)?;
+        self.collect(index, command_ms)?;
         self.tracker.observe(&self.server, &self.sim, &mut self.log, &mut self.stats.marks);
         Ok(())
     }
 
     /// Decode the replies the engine buffered for client `index` and check each against the
     /// model, in execution order.
-    fn collect(&mut self, index: usize) -> Result<(), Failure> {
+    fn collect(&mut self, index: usize, command_ms: i64) -> Result<(), Failure> {
         let id = self.clients[index].id;
         let out = self.server.pending_output(id).unwrap_or_default().to_vec();
         let mut pos = self.clients[index].checked;
@@ -332,7 +336,7 @@ impl Harness {
                 let detail = format!("a reply with no command outstanding: {frame:?}");
                 return Err(self.fail("protocol", format!("client {index}"), detail));
             };
-            let write = self.check_reply(index, &argv, frame_to_reply(&frame))?;
+            let write = self.check_reply(index, &argv, frame_to_reply(&frame), command_ms)?;
             self.clients[index].unreleased.push(write);
         }
         self.clients[index].checked = pos;
@@ -341,13 +345,13 @@ impl Harness {
 
     /// Check one reply and apply the command to the model; returns the epoch-log index if the
     /// command was an executed write.
-    fn check_reply(&mut self, index: usize, argv: &Argv, mut reply: Reply) -> Result<Option<usize>, Failure> {
+    fn check_reply(&mut self, index: usize, argv: &Argv, mut reply: Reply, now_ms: i64) -> Result<Option<usize>, Failure> {
         if self.hooks.flip_reply_at == Some(self.replies_seen) {
             reply = Reply::Error("INJECTED fake engine bug".into());
         }
         self.replies_seen += 1;
         self.stats.commands += 1;
-        let (now_ms, now_us) = (self.now_ms(), self.now_us());
+        let now_us = self.now_us();
         let (model_id, conn) = (self.clients[index].model_id, self.clients[index].conn);
         let shown = show(argv);
         self.sim.trace.record(format_args!("c{index} {shown} -> {reply}"));

@@ -238,9 +238,16 @@ impl Workload<'_> {
     }
 
     /// A transaction block: MULTI, a few commands (maybe one with a wrong arity, which makes
-    /// EXEC answer EXECABORT), then EXEC or DISCARD.
+    /// EXEC answer EXECABORT), then EXEC or DISCARD. Now and then the block starts with
+    /// blocking sorted set pops (which inside MULTI never block) or with SORTs of a key it
+    /// has just filled.
     pub fn transaction(&mut self) -> Vec<Argv> {
         let mut block = vec![argv(&[b"MULTI"])];
+        match self.rng.below(10) {
+            0 => block.extend(self.zset_blocking_in_multi()),
+            1 => block.extend(self.sort_in_multi()),
+            _ => {}
+        }
         let n = self.rng.range_inclusive(1, 4);
         block.extend((0..n).map(|_| self.command()));
         if self.rng.chance(0.15) {

@@ -7,6 +7,12 @@
 //! command, collected right after the feed, and has no notion of a client that stays
 //! blocked until another client's push or a cron timeout (see `tests/list_blocking.rs`,
 //! which drives real blocking on the simulated clock).
+//!
+//! SORT and SORT_RO (generated here for lists, and from the set and zset workloads) sort the
+//! key space's own values: `k*` patterns turn an element such as `3` into the key `k3`, so BY
+//! and GET find strings (weights, often not numbers: the conversion error is exercised too)
+//! and hashes (`k*->f1`). STORE is never combined with ALPHA and a `*` BY pattern: weights
+//! that tie keep the engine's input order, which the model cannot know.
 
 use crate::workload::{argv, Argv, Workload};
 
@@ -29,6 +35,7 @@ impl Workload<'_> {
             21 => argv(&[b"LMOVE", &k, &self.key(), self.pick(&[b"LEFT", b"RIGHT"]), self.pick(&[b"LEFT", b"RIGHT", b"UP"])]),
             22 => self.lmpop(k),
             23 => self.list_blocking_bad_timeout(k),
+            24 | 25 => self.sort_op(k),
             _ => argv(&[b"LRANGE", &k, b"0", b"-1"]),
         }
     }
@@ -102,5 +109,58 @@ impl Workload<'_> {
             3 => argv(&[b"BLMOVE", &k, &self.key(), b"LEFT", b"RIGHT", t]),
             _ => argv(&[b"BLMPOP", t, b"1", &k, b"LEFT"]),
         }
+    }
+
+    /// SORT or SORT_RO of `k` with random options (see the module doc).
+    pub(crate) fn sort_op(&mut self, k: Vec<u8>) -> Argv {
+        let ro = self.rng.chance(0.2);
+        let mut a = argv(&[if ro { b"SORT_RO".as_slice() } else { b"SORT" }, &k]);
+        let (mut alpha, mut by_star) = (false, false);
+        for _ in 0..self.rng.below(5) {
+            match self.rng.below(10) {
+                0 => a.push(self.pick(&[b"ASC", b"DESC"]).to_vec()),
+                1 | 2 => {
+                    alpha = true;
+                    a.push(b"ALPHA".to_vec());
+                }
+                3 | 4 => {
+                    let p = self.pick(&[b"k*", b"nosort", b"k*->f1", b"k*->", b"x"]);
+                    by_star |= p.contains(&b'*');
+                    a.extend([b"BY".to_vec(), p.to_vec()]);
+                }
+                5 => a.extend([b"LIMIT".to_vec(), self.list_index(), self.list_index()]),
+                6 | 7 => a.extend([b"GET".to_vec(), self.pick(&[b"#", b"k*", b"k*->f2", b"k"]).to_vec()]),
+                8 => a.push(self.pick(&[b"LIMIT", b"BY", b"NOPE"]).to_vec()),
+                _ => a.extend([b"LIMIT".to_vec(), b"0".to_vec(), b"5".to_vec()]),
+            }
+        }
+        if !ro && (!alpha || !by_star) && self.rng.chance(0.3) {
+            a.extend([b"STORE".to_vec(), self.key()]);
+        }
+        a
+    }
+
+    /// Commands for the inside of a MULTI block: fill a key (list, set or sorted set) with a
+    /// few elements, then SORT it, so SORT sees data however large the key space is.
+    pub(crate) fn sort_in_multi(&mut self) -> Vec<Argv> {
+        let k = self.key();
+        let n = self.rng.range_inclusive(1, 6);
+        let mut fill = match self.rng.below(3) {
+            0 => argv(&[b"RPUSH", &k]),
+            1 => argv(&[b"SADD", &k]),
+            _ => argv(&[b"ZADD", &k]),
+        };
+        for i in 0..n {
+            if fill[0] == b"ZADD" {
+                fill.push((i % 3).to_string().into_bytes());
+            }
+            let e = if self.rng.chance(0.6) { self.rng.below(12).to_string().into_bytes() } else { self.list_elem() };
+            fill.push(e);
+        }
+        let mut cmds = vec![fill];
+        for _ in 0..self.rng.range_inclusive(1, 2) {
+            cmds.push(self.sort_op(k.clone()));
+        }
+        cmds
     }
 }

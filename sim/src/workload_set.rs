@@ -34,6 +34,7 @@ impl Workload<'_> {
             19..=20 => self.srandmember(k),
             21 => self.sscan(k),
             22 => argv(&[b"SADD", &k, self.pick(&[b"-0", b"007", b"+1", b"9223372036854775808", b"-9223372036854775808"])]),
+            23 => self.sort_op(k),
             _ => argv(&[b"TYPE", &k]),
         }
     }

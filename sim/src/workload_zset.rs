@@ -3,13 +3,20 @@
 //! option and error paths. Lex commands go only to the `zlex*` keys, whose members all have
 //! score 0 (Redis leaves lex ranges over mixed scores undefined); scores never include `-0`
 //! (the model does not track which encoding would keep its sign).
+//!
+//! Blocking pops (BZPOPMIN, BZPOPMAX, BZMPOP) never really block here: the harness expects
+//! one reply per command right after its feed. Outside MULTI they carry an invalid timeout
+//! (answered at once); [`Workload::zset_blocking_in_multi`] puts them inside a transaction,
+//! after a ZADD that fills the key (a pop with data present) or on a key that may be empty
+//! (inside EXEC that answers the null array, as a timeout would). Real blocking, serving and
+//! timeouts on the simulated clock are tested in `tests/zset_blocking.rs`.
 
 use crate::workload::{argv, Argv, Workload};
 
 impl Workload<'_> {
     /// One random zset command on key `k`.
     pub(crate) fn zset_op(&mut self, k: Vec<u8>) -> Argv {
-        match self.rng.below(20) {
+        match self.rng.below(21) {
             0..=4 => self.zadd(k),
             5 => argv(&[b"ZINCRBY", &k, &self.zscore_arg(), &self.zmember()]),
             6 => argv(&[b"ZREM", &k, &self.zmember(), &self.zmember()]),
@@ -22,6 +29,7 @@ impl Workload<'_> {
             15 | 16 => self.zpop_op(k),
             17 => self.zrandmember(k),
             18 => argv(&[b"ZSCAN", &k, b"0", b"COUNT", b"1000"]),
+            19 => self.sort_op(k),
             _ => self.zlex_op(),
         }
     }
@@ -119,7 +127,7 @@ impl Workload<'_> {
         match self.rng.below(4) {
             0 => argv(&[self.pick(&[b"ZPOPMIN", b"ZPOPMAX"]), &k]),
             1 => argv(&[self.pick(&[b"ZPOPMIN", b"ZPOPMAX"]), &k, &self.small_rank()]),
-            2 => argv(&[self.pick(&[b"BZPOPMIN", b"BZPOPMAX"]), &k, b"0.1"]),
+            2 => self.zset_blocking_bad_timeout(k),
             _ => argv(&[b"ZMPOP", b"2", &self.key(), &k, self.pick(&[b"MIN", b"MAX"]), b"COUNT", &(1 + self.rng.below(5)).to_string().into_bytes()]),
         }
     }
@@ -148,5 +156,34 @@ impl Workload<'_> {
             3 => argv(&[self.pick(&[b"ZRANGEBYLEX", b"ZREVRANGEBYLEX"]), &k, &b(self), &b(self)]),
             _ => argv(&[b"ZRANGE", &k, &b(self), &b(self), b"BYLEX", b"LIMIT", b"0", b"3"]),
         }
+    }
+
+    /// A blocking pop whose timeout is rejected before anything could block.
+    fn zset_blocking_bad_timeout(&mut self, k: Vec<u8>) -> Argv {
+        let t: &[u8] = self.pick(&[b"abc", b"-1", b"nan"]);
+        match self.rng.below(3) {
+            0 => argv(&[b"BZPOPMIN", &k, t]),
+            1 => argv(&[b"BZPOPMAX", &self.key(), &k, t]),
+            _ => argv(&[b"BZMPOP", t, b"1", &k, b"MAX"]),
+        }
+    }
+
+    /// Commands for the inside of a MULTI block: a ZADD that fills `k`, then blocking pops of
+    /// it (with data present they pop at once; inside EXEC they never block).
+    pub(crate) fn zset_blocking_in_multi(&mut self) -> Vec<Argv> {
+        let k = self.key();
+        let mut cmds = vec![argv(&[b"ZADD", &k, &self.zscore_arg(), &self.zmember(), b"1", &self.zmember()])];
+        for _ in 0..self.rng.range_inclusive(1, 3) {
+            let timeout: &[u8] = self.pick(&[b"0", b"0.5", b"3"]);
+            cmds.push(match self.rng.below(3) {
+                0 => argv(&[self.pick(&[b"BZPOPMIN", b"BZPOPMAX"]), &k, timeout]),
+                1 => argv(&[self.pick(&[b"BZPOPMIN", b"BZPOPMAX"]), &self.key(), &k, timeout]),
+                _ => {
+                    let count = (1 + self.rng.below(4)).to_string().into_bytes();
+                    argv(&[b"BZMPOP", timeout, b"2", &self.key(), &k, self.pick(&[b"MIN", b"MAX"]), b"COUNT", &count])
+                }
+            });
+        }
+        cmds
     }
 }

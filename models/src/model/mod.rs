@@ -24,6 +24,7 @@ mod num;
 mod reply;
 mod server;
 mod set;
+mod sort;
 mod strings;
 mod table;
 mod txn;

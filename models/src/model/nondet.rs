@@ -1,6 +1,7 @@
 //! Commands whose correct answer is not unique: KEYS (order), SCAN (cursor and batches),
 //! RANDOMKEY (choice), DBSIZE (Redis counts expired keys not yet reclaimed), INCRBYFLOAT
-//! (`long double` vs the model's `f64`), and EXEC (it may contain any of these).
+//! (`long double` vs the model's `f64`), SORT (a set's own order, ties), and EXEC (it may
+//! contain any of these).
 //!
 //! `Model::check_and_adopt` validates an engine's reply against the set of valid replies and
 //! then makes the model's state follow the engine's choice (INCRBYFLOAT stores the engine's
@@ -26,6 +27,7 @@ impl Model {
                 | Some("hgetall" | "hkeys" | "hvals" | "hincrbyfloat" | "hrandfield" | "hscan")
                 | Some("smembers" | "sinter" | "sunion" | "sdiff" | "spop" | "srandmember" | "sscan")
                 | Some("zrandmember" | "zscan")
+                | Some("sort" | "sort_ro")
         )
     }
 
@@ -67,6 +69,7 @@ impl Model {
                 set::check_nondet(self, ctx, spec.name, argv, engine)
             }
             "zrandmember" | "zscan" => super::zset_check::check_nondet(self, ctx, spec.name, argv, engine),
+            "sort" | "sort_ro" => super::sort::check_nondet(self, ctx, argv, engine, spec.name == "sort_ro"),
             _ => same(&(spec.run)(self, ctx, argv), engine, argv),
         }
     }

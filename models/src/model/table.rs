@@ -4,7 +4,7 @@
 //! anything (unknown command, wrong arity); inside MULTI those flag the transaction.
 
 use super::reply::Reply;
-use super::{expire, hash, keys, list, server, set, strings, txn, zset, zset_check, zset_range, Ctx, Model};
+use super::{expire, hash, keys, list, server, set, sort, strings, txn, zset, zset_check, zset_range, Ctx, Model};
 
 pub(super) type Run = fn(&mut Model, &mut Ctx, &[Vec<u8>]) -> Reply;
 
@@ -76,6 +76,8 @@ static TABLE: &[Spec] = &[
     cmd("move", 3, true, keys::move_),
     cmd("touch", -2, false, keys::touch),
     cmd("keys", 2, false, keys::keys),
+    cmd("sort", -2, true, sort::sort),
+    cmd("sort_ro", -2, false, sort::sort_ro),
     cmd("scan", -2, false, keys::scan),
     cmd("randomkey", 1, false, keys::randomkey),
     cmd("dbsize", 1, false, server::dbsize),
