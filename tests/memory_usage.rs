@@ -107,3 +107,31 @@ fn the_allocator_model_matches_malloc_usable_size() {
         assert_eq!(malloc_size(n), real, "request of {n} bytes");
     }
 }
+
+/// The boxed value of a small hash or sorted set is a 24-byte allocation: the ziplist is just
+/// its buffer (no cached count), so the enums fit in 24 bytes through the buffer's niche.
+#[test]
+fn compact_values_box_24_bytes() {
+    use std::mem::size_of;
+    assert_eq!(size_of::<keel::encoding::ziplist::Ziplist>(), 24);
+    assert_eq!(size_of::<keel::types::hash::Hash>(), 24);
+    assert_eq!(size_of::<keel::types::zset::ZSet>(), 24);
+    assert_eq!(size_of::<keel::types::set::Set>(), 24);
+    assert_eq!(malloc_size(24), 24);
+}
+
+/// Ziplists and intsets grow by exactly what an insert needs and shrink after a delete, as
+/// Redis reallocates them, so MEMORY USAGE of a small hash is its dict node, its 24-byte box
+/// and its blob rounded to the allocator's size class.
+#[test]
+fn small_blobs_hold_no_spare_capacity() {
+    let node = keel::dict::Dict::<keel::db::Key, keel::object::Entry>::node_bytes();
+    let mut rig = Rig::new(4);
+    rig.cmd("HSET h fieldaaa v0000001 fieldbbb w0000001 fieldccc x0000001");
+    // 10-byte header + 6 entries of 10 bytes + the end byte = 71 bytes.
+    assert_eq!(usage(&mut rig, "h") as usize, malloc_size(node) + 24 + malloc_size(71));
+    rig.cmd("HDEL h fieldccc");
+    assert_eq!(usage(&mut rig, "h") as usize, malloc_size(node) + 24 + malloc_size(51), "a delete gives the bytes back");
+    rig.cmd("SADD s 1 1001 2001");
+    assert_eq!(usage(&mut rig, "s") as usize, malloc_size(node) + 24 + malloc_size(8 + 3 * 2));
+}

@@ -152,6 +152,8 @@ impl Intset {
             Err(pos) => {
                 let enc = self.encoding();
                 let at = HEADER_SIZE + pos * enc;
+                // Exactly one value more, as `intsetResize` reallocates: no spare capacity.
+                self.buf.reserve_exact(enc);
                 self.buf.splice(at..at, encode(v, enc));
                 self.set_len(self.len() + 1);
                 true
@@ -169,6 +171,7 @@ impl Intset {
                 let enc = self.encoding();
                 let at = HEADER_SIZE + pos * enc;
                 self.buf.drain(at..at + enc);
+                self.buf.shrink_to_fit();
                 self.set_len(self.len() - 1);
                 true
             }

@@ -56,6 +56,9 @@ pub(crate) fn insert_at(buf: &mut Vec<u8>, p: usize, s: &[u8]) {
     enc.write(&mut new_entry);
     let reqlen = new_entry.len();
     if at_end {
+        // Grow by exactly the entry, as Redis's `zrealloc` of the blob does: a ziplist holds
+        // no amortized spare capacity (small hashes and sorted sets are mostly ziplists).
+        buf.reserve_exact(reqlen);
         buf.splice(p..p, new_entry);
         set_tail(buf, p);
         sync_bytes(buf);
@@ -70,6 +73,7 @@ pub(crate) fn insert_at(buf: &mut Vec<u8>, p: usize, s: &[u8]) {
     let next_is_tail = tail(buf) == p;
     let old_tail = tail(buf);
     write_prevlen(&mut new_entry, reqlen, forcelarge);
+    buf.reserve_exact(new_entry.len() - next.prevlen_size);
     buf.splice(p..p + next.prevlen_size, new_entry);
     let new_tail = if next_is_tail {
         p + reqlen
@@ -100,6 +104,7 @@ pub(crate) fn delete_at(buf: &mut Vec<u8>, p: usize, num: usize) -> usize {
         buf.drain(p..q);
         set_tail(buf, p - first.prevlen);
         sync_bytes(buf);
+        buf.shrink_to_fit();
         return deleted;
     }
     let next = entry_at(buf, q);
@@ -118,6 +123,7 @@ pub(crate) fn delete_at(buf: &mut Vec<u8>, p: usize, num: usize) -> usize {
     if nextdiff != 0 {
         cascade_update(buf, p);
     }
+    buf.shrink_to_fit();
     deleted
 }
 
@@ -145,6 +151,7 @@ pub(crate) fn cascade_update(buf: &mut Vec<u8>, mut p: usize) {
             }
             let mut field = Vec::with_capacity(5);
             write_prevlen(&mut field, rawlen, false);
+            buf.reserve_exact(extra);
             buf.splice(np..np + next.prevlen_size, field);
             p = np;
         } else {

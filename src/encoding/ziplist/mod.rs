@@ -35,11 +35,15 @@ use entry::{entry_at, try_encoding, value_of, Encoded, END, HEADER_SIZE};
 /// Redis's `SIZE_SAFETY_LIMIT` for `ziplistSafeToAdd`: a ziplist never grows past 1 GiB.
 pub const SAFETY_SIZE_MAX: usize = 1 << 30;
 
-/// A ziplist blob with its entry count cached.
+/// A ziplist blob. The entry count is the header's zllen (walked when it says 65535), so the
+/// struct is just the buffer: 24 bytes, which keeps the hash and sorted set values that hold
+/// one small (their boxes are 24-byte allocations).
+///
+/// Memory: the buffer grows by exactly what an insert needs and shrinks after a delete, as
+/// Redis's `zrealloc` of the blob does, so a small ziplist holds no spare capacity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ziplist {
     buf: Vec<u8>,
-    count: usize,
 }
 
 impl Default for Ziplist {
@@ -51,13 +55,16 @@ impl Default for Ziplist {
 impl Ziplist {
     /// An empty ziplist: `[0b 00 00 00] [0a 00 00 00] [00 00] [ff]`.
     pub fn new() -> Ziplist {
-        Ziplist { buf: cascade::empty_blob(), count: 0 }
+        Ziplist { buf: cascade::empty_blob() }
     }
 
     /// Accept bytes from outside after a shallow header check and a deep walk of every entry.
     pub fn from_bytes(mut buf: Vec<u8>) -> Result<Ziplist, Corrupt> {
         let walked = validate::deep(&mut buf)?;
-        Ok(Ziplist { buf, count: walked.count })
+        // A zllen of 65535 ("walk to count") is replaced by the count when it fits, as
+        // Redis's `ziplistLen` does after its walk.
+        set_count(&mut buf, walked.count);
+        Ok(Ziplist { buf })
     }
 
     /// Only the header check (Redis validates this much when `sanitize-dump-payload` is off);
@@ -69,8 +76,8 @@ impl Ziplist {
     /// Rebuild from bytes this module produced (e.g. a quicklist node it compressed itself),
     /// with the count known; skips the walk. Debug builds still validate.
     pub(crate) fn from_trusted(buf: Vec<u8>, count: usize) -> Ziplist {
-        debug_assert!(Ziplist::from_bytes(buf.clone()).is_ok_and(|z| z.count == count));
-        Ziplist { buf, count }
+        debug_assert!(Ziplist::from_bytes(buf.clone()).is_ok_and(|z| z.len() == count));
+        Ziplist { buf }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -91,12 +98,22 @@ impl Ziplist {
         self.buf.capacity()
     }
 
+    /// Number of entries (`ziplistLen`): zllen, or a walk when zllen is 65535.
     pub fn len(&self) -> usize {
-        self.count
+        let n = u16::from_le_bytes([self.buf[8], self.buf[9]]);
+        if n < u16::MAX {
+            return usize::from(n);
+        }
+        let (mut p, mut count) = (HEADER_SIZE, 0);
+        while self.buf[p] != END {
+            p += entry_at(&self.buf, p).raw_len();
+            count += 1;
+        }
+        count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.buf[HEADER_SIZE] == END
     }
 
     /// Whether `add` more bytes keep the blob within [`SAFETY_SIZE_MAX`] (`ziplistSafeToAdd`).
@@ -112,16 +129,18 @@ impl Ziplist {
     /// Push at the head or the tail (`ziplistPush`).
     pub fn push(&mut self, value: &[u8], head: bool) {
         let p = if head { HEADER_SIZE } else { self.buf.len() - 1 };
+        let before = self.len();
         insert_at(&mut self.buf, p, value);
-        self.bump(1);
+        self.bump(1, before);
     }
 
     /// Insert so that `value` ends up at `index` (`index == len()` appends). False if out of range.
     #[must_use]
     pub fn insert(&mut self, index: usize, value: &[u8]) -> bool {
         let Some(p) = self.offset_or_end(index) else { return false };
+        let before = self.len();
         insert_at(&mut self.buf, p, value);
-        self.bump(1);
+        self.bump(1, before);
         true
     }
 
@@ -133,9 +152,9 @@ impl Ziplist {
     /// Delete up to `count` entries from `index` (`ziplistDeleteRange`); returns how many.
     pub fn delete_range(&mut self, index: usize, count: usize) -> usize {
         let Some(p) = self.offset(index) else { return 0 };
+        let before = self.len();
         let n = delete_at(&mut self.buf, p, count);
-        self.count -= n;
-        set_count(&mut self.buf, self.count);
+        set_count(&mut self.buf, before - n);
         n
     }
 
@@ -164,12 +183,12 @@ impl Ziplist {
 
     /// Values head to tail.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { buf: &self.buf, off: HEADER_SIZE, left: self.count }
+        Iter { buf: &self.buf, off: HEADER_SIZE, left: self.len() }
     }
 
     /// Values tail to head, following prevlen.
     pub fn iter_rev(&self) -> IterRev<'_> {
-        IterRev { buf: &self.buf, off: tail(&self.buf), left: self.count }
+        IterRev { buf: &self.buf, off: tail(&self.buf), left: self.len() }
     }
 
     /// Index of the first entry at or after `start` equal to `value`, comparing one entry and
@@ -202,28 +221,30 @@ impl Ziplist {
         }
         let first_tail = tail(&first.buf);
         let second_tail = tail(&second.buf);
+        let first_count = first.len();
         let mut buf = first.buf;
         let first_bytes = buf.len();
         buf.pop();
+        buf.reserve_exact(second.buf.len() - HEADER_SIZE);
         buf.extend_from_slice(&second.buf[HEADER_SIZE..]);
         cascade::set_tail(&mut buf, (first_bytes - 1) + (second_tail - HEADER_SIZE));
-        let count = first.count + second.count;
+        let count = first_count + second.len();
         set_count(&mut buf, count);
         cascade::cascade_update(&mut buf, first_tail);
-        Ziplist { buf, count }
+        Ziplist { buf }
     }
 
-    fn bump(&mut self, n: usize) {
-        self.count += n;
-        set_count(&mut self.buf, self.count);
+    fn bump(&mut self, n: usize, before: usize) {
+        set_count(&mut self.buf, before + n);
     }
 
     /// Offset of entry `index`, walking from whichever end is nearer.
     fn offset(&self, index: usize) -> Option<usize> {
-        if index >= self.count {
+        let count = self.len();
+        if index >= count {
             return None;
         }
-        if index < self.count / 2 {
+        if index < count / 2 {
             let mut p = HEADER_SIZE;
             for _ in 0..index {
                 p += entry_at(&self.buf, p).raw_len();
@@ -231,7 +252,7 @@ impl Ziplist {
             Some(p)
         } else {
             let mut p = tail(&self.buf);
-            for _ in index + 1..self.count {
+            for _ in index + 1..count {
                 p -= entry_at(&self.buf, p).prevlen;
             }
             Some(p)
@@ -239,7 +260,7 @@ impl Ziplist {
     }
 
     fn offset_or_end(&self, index: usize) -> Option<usize> {
-        if index == self.count {
+        if index == self.len() {
             Some(self.buf.len() - 1)
         } else {
             self.offset(index)
