@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Persistence and memory next to Debian's redis-server, same machine, same run, alternating:
 #  - SET throughput with `appendfsync always` and `everysec` (redis-benchmark -P 1);
-#  - time to SAVE and to load (restart) N small string keys, and the RDB file sizes;
+#  - time to SAVE and to load (restart) N keys of each dataset, and the RDB file sizes;
 #  - used_memory after loading the same dataset.
+# Datasets (DATASETS, default "strings hashes zsets"), N keys each:
+#   strings: SET key:<i> value:<i>
+#   hashes : HSET hash:<i> f1 v<i> f2 w<i> f3 x<i>      (small: ziplist in Keel, listpack in Redis 7)
+#   zsets  : ZADD zset:<i> 1 a<i> 2 b<i> 3 c<i>         (small: ziplist in Keel, listpack in Redis 7)
 # Appends its tables to reports/perf.md. Installs nothing (needs redis-server, redis-cli,
 # redis-benchmark, python3).
 #
@@ -12,6 +16,7 @@ cd "$(dirname "$0")/.."
 N=${N:-1000000}
 RUNS=${RUNS:-3}
 REQS=${REQS:-100000}
+DATASETS=${DATASETS:-strings hashes zsets}
 cargo build --release --bin keel-server >&2
 KEEL="${CARGO_TARGET_DIR:-target}/release/keel-server"
 work=$(mktemp -d)
@@ -30,13 +35,23 @@ start() { # name dir port extra-args... ; waits until the server answers PING
 stop() { redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true; sleep 0.2; }
 now() { python3 -c 'import time; print(time.monotonic())'; }
 
-# A pipe-able dataset: N SETs in RESP.
-python3 - "$N" >"$work/dataset.resp" <<'PY'
+# Pipe-able datasets in RESP: $work/<name>.resp, N commands each.
+python3 - "$N" "$work" <<'PY'
 import sys
-n = int(sys.argv[1]); out = sys.stdout.buffer
-for i in range(n):
-    k = b"key:%d" % i; v = b"value:%d" % i
-    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+n, work = int(sys.argv[1]), sys.argv[2]
+def cmd(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+makers = {
+    "strings": lambda i: cmd(b"SET", b"key:%d" % i, b"value:%d" % i),
+    "hashes": lambda i: cmd(b"HSET", b"hash:%d" % i, b"f1", b"v%d" % i, b"f2", b"w%d" % i, b"f3", b"x%d" % i),
+    "zsets": lambda i: cmd(b"ZADD", b"zset:%d" % i, b"1", b"a%d" % i, b"2", b"b%d" % i, b"3", b"c%d" % i),
+}
+for name, make in makers.items():
+    with open(f"{work}/{name}.resp", "wb") as f:
+        f.writelines(make(i) for i in range(n))
 PY
 
 rows="$work/rows.csv"   # metric,server,run,value
@@ -49,18 +64,20 @@ for run in $(seq "$RUNS"); do
       echo "set_appendfsync_$fsync,$s,$run,$rps" >>"$rows"
       stop "$port"
     done
-    port=$(free_port); dir="$work/$s-rdb-$run"
-    start "$s" "$dir" "$port" --save "" --appendonly no
-    redis-cli -p "$port" --pipe <"$work/dataset.resp" >/dev/null
-    used=$(redis-cli -p "$port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
-    echo "used_memory_${N}_strings,$s,$run,$used" >>"$rows"
-    t0=$(now); redis-cli -p "$port" save >/dev/null; t1=$(now)
-    echo "save_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
-    echo "rdb_bytes,$s,$run,$(stat -c %s "$dir/dump.rdb")" >>"$rows"
-    stop "$port"
-    t0=$(now); start "$s" "$dir" "$port" --save "" --appendonly no; t1=$(now)
-    echo "load_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
-    stop "$port"
+    for ds in $DATASETS; do
+      port=$(free_port); dir="$work/$s-rdb-$ds-$run"
+      start "$s" "$dir" "$port" --save "" --appendonly no
+      redis-cli -p "$port" --pipe <"$work/$ds.resp" >/dev/null
+      used=$(redis-cli -p "$port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
+      echo "${ds}_used_memory,$s,$run,$used" >>"$rows"
+      t0=$(now); redis-cli -p "$port" save >/dev/null; t1=$(now)
+      echo "${ds}_save_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
+      echo "${ds}_rdb_bytes,$s,$run,$(stat -c %s "$dir/dump.rdb")" >>"$rows"
+      stop "$port"
+      t0=$(now); start "$s" "$dir" "$port" --save "" --appendonly no; t1=$(now)
+      echo "${ds}_load_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
+      stop "$port"
+    done
   done
 done
 
@@ -73,7 +90,7 @@ for metric, server, run, value in csv.reader(open(path)):
     data.setdefault(metric, {}).setdefault(server, []).append(float(value))
 print(f"\n## Persistence and memory\n\n`bash benches/persistence_compare.sh` at commit `{commit}`: {runs} runs, servers alternating. "
       f"SET rows: `redis-benchmark -t set -n {reqs} -c 50 -r 100000` with AOF on (`--aof-use-rdb-preamble no`). "
-      f"RDB rows: {int(n):,} string keys `key:i` → `value:i` loaded with `redis-cli --pipe`; save = `SAVE` round trip, "
+      f"RDB rows: {int(n):,} keys per dataset (strings `SET key:i value:i`; hashes of 3 short fields; zsets of 3 short members) loaded with `redis-cli --pipe`; save = `SAVE` round trip, "
       "load = restart until PING answers. Median (min–max). For throughput higher is better; for time, bytes and memory "
       "lower is better. Ratio = Keel / Redis.\n")
 print("| metric | Keel | Redis | ratio |\n|---|---|---|---|")
