@@ -116,15 +116,18 @@ fn decimal_len(n: i64) -> usize {
     len
 }
 
-/// A value of any type. Aggregates are boxed so a `Value` is as small as a string (24
-/// bytes): most keys hold strings, and every keyspace entry pays for the largest variant.
+/// A value of any type, 24 bytes (as small as a string: most keys hold strings, and every
+/// keyspace entry pays for the largest variant). Hashes, sets and sorted sets are 16-byte
+/// enums stored inline — their compact encodings are one exact-size blob behind a pointer, so
+/// a small hash costs its dict node and its blob, like Redis's robj and listpack; a list is
+/// boxed.
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(Str),
     List(Box<List>),
-    Hash(Box<Hash>),
-    Set(Box<Set>),
-    ZSet(Box<ZSet>),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
 }
 
 impl Value {

@@ -93,9 +93,16 @@ fn sampling_estimates_from_the_first_nodes() {
     assert!(all > 200 * 4000, "every node counted with SAMPLES 0: {all}");
 }
 
+/// glibc may hand out a chunk up to 16 bytes larger than the request's size class (when the
+/// rest of a free chunk is too small to split off), so the model is the nominal size: never
+/// above the real one, at most 16 below it, and equal for nearly every request.
 #[test]
 fn the_allocator_model_matches_malloc_usable_size() {
-    for n in (1..5000).chain([100_000, 131_072, 200_000]) {
+    // Below the mmap threshold only: glibc raises that threshold after freeing an mmapped
+    // block, so whether 128 KiB+ requests are mmapped depends on the process's history.
+    let requests: Vec<usize> = (1..5000).chain([20_000, 100_000]).collect();
+    let mut equal = 0;
+    for &n in &requests {
         // SAFETY: a plain malloc/free pair; the pointer is checked before use.
         let real = unsafe {
             let p = libc::malloc(n);
@@ -104,34 +111,39 @@ fn the_allocator_model_matches_malloc_usable_size() {
             libc::free(p);
             size
         };
-        assert_eq!(malloc_size(n), real, "request of {n} bytes");
+        let model = malloc_size(n);
+        assert!(model <= real && real - model <= 16, "request of {n} bytes: model {model}, real {real}");
+        equal += usize::from(model == real);
     }
+    assert!(equal * 100 >= requests.len() * 95, "{equal} of {} exact", requests.len());
 }
 
-/// The boxed value of a small hash or sorted set is a 24-byte allocation: the ziplist is just
-/// its buffer (no cached count), so the enums fit in 24 bytes through the buffer's niche.
+/// Hashes, sets and sorted sets sit inside the keyspace entry: their compact encodings are
+/// one exact-size blob behind a 16-byte pointer, so the enums are 16 bytes and a `Value`
+/// stays 24.
 #[test]
-fn compact_values_box_24_bytes() {
+fn compact_values_live_inline() {
     use std::mem::size_of;
-    assert_eq!(size_of::<keel::encoding::ziplist::Ziplist>(), 24);
-    assert_eq!(size_of::<keel::types::hash::Hash>(), 24);
-    assert_eq!(size_of::<keel::types::zset::ZSet>(), 24);
-    assert_eq!(size_of::<keel::types::set::Set>(), 24);
-    assert_eq!(malloc_size(24), 24);
+    assert_eq!(size_of::<keel::encoding::ziplist::Ziplist>(), 16);
+    assert_eq!(size_of::<keel::encoding::intset::Intset>(), 16);
+    assert_eq!(size_of::<keel::types::hash::Hash>(), 16);
+    assert_eq!(size_of::<keel::types::zset::ZSet>(), 16);
+    assert_eq!(size_of::<keel::types::set::Set>(), 16);
+    assert_eq!(size_of::<keel::object::Value>(), 24);
 }
 
 /// Ziplists and intsets grow by exactly what an insert needs and shrink after a delete, as
-/// Redis reallocates them, so MEMORY USAGE of a small hash is its dict node, its 24-byte box
-/// and its blob rounded to the allocator's size class.
+/// Redis reallocates them, so MEMORY USAGE of a small hash is its dict node and its blob
+/// rounded to the allocator's size class.
 #[test]
 fn small_blobs_hold_no_spare_capacity() {
     let node = keel::dict::Dict::<keel::db::Key, keel::object::Entry>::node_bytes();
     let mut rig = Rig::new(4);
     rig.cmd("HSET h fieldaaa v0000001 fieldbbb w0000001 fieldccc x0000001");
     // 10-byte header + 6 entries of 10 bytes + the end byte = 71 bytes.
-    assert_eq!(usage(&mut rig, "h") as usize, malloc_size(node) + 24 + malloc_size(71));
+    assert_eq!(usage(&mut rig, "h") as usize, malloc_size(node) + malloc_size(71));
     rig.cmd("HDEL h fieldccc");
-    assert_eq!(usage(&mut rig, "h") as usize, malloc_size(node) + 24 + malloc_size(51), "a delete gives the bytes back");
+    assert_eq!(usage(&mut rig, "h") as usize, malloc_size(node) + malloc_size(51), "a delete gives the bytes back");
     rig.cmd("SADD s 1 1001 2001");
-    assert_eq!(usage(&mut rig, "s") as usize, malloc_size(node) + 24 + malloc_size(8 + 3 * 2));
+    assert_eq!(usage(&mut rig, "s") as usize, malloc_size(node) + malloc_size(8 + 3 * 2));
 }

@@ -47,7 +47,7 @@ fn zsets_of_both_encodings_survive_save_and_load() {
     let limits = TypeLimits::default();
     for (key, items) in sample_sets() {
         let z = ZSet::from_items(items, &limits, &mut ks.rng);
-        ks.dbs[0].insert(&key, Entry { value: Value::ZSet(Box::new(z)), lru: 0 });
+        ks.dbs[0].insert(&key, Entry { value: Value::ZSet(z), lru: 0 });
     }
     let enc = |ks: &keel::keyspace::Keyspace, k: &[u8]| ks.dbs[0].dict.get(k).map(|e| e.value.encoding_name());
     assert_eq!(enc(&ks, b"n128"), Some("ziplist"));

@@ -74,7 +74,7 @@ fn hash_or_create<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<&'a
         Some(false) => return Err(()),
         Some(true) => {}
         None => {
-            let entry = ks.entry(Value::Hash(Box::default()));
+            let entry = ks.entry(Value::Hash(Hash::default()));
             ks.dbs[db].insert(key, entry);
         }
     }

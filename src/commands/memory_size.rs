@@ -12,7 +12,7 @@
 //!   key's heap bytes when it is longer than the 22 bytes stored inline.
 //!
 //! Example: a hash with 3 fields of 8-byte names and values is a 71-byte ziplist; on x86-64
-//! the estimate is the 72-byte dict node + the boxed `Hash` + the ziplist's buffer.
+//! the estimate is the 72-byte dict node (the `Hash` is inline in it) + `malloc_size(71)`.
 
 use crate::db::Key;
 use crate::dict::Dict;
@@ -50,9 +50,10 @@ pub fn value_usage(v: &Value, samples: usize) -> usize {
     match v {
         Value::Str(s) => str_usage(s),
         Value::List(l) => malloc_size(size_of::<List>()) + list_usage(l, samples),
-        Value::Hash(h) => malloc_size(size_of::<Hash>()) + hash_usage(h, samples),
-        Value::Set(s) => malloc_size(size_of::<Set>()) + set_usage(s, samples),
-        Value::ZSet(z) => malloc_size(size_of::<ZSet>()) + zset_usage(z, samples),
+        // Hashes, sets and sorted sets live inside the entry; their blobs or tables below.
+        Value::Hash(h) => hash_usage(h, samples),
+        Value::Set(s) => set_usage(s, samples),
+        Value::ZSet(z) => zset_usage(z, samples),
     }
 }
 

@@ -83,7 +83,7 @@ pub fn sadd(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
         Err(()) => return c.add_wrong_type(),
         Ok(Some(_)) => {}
         Ok(None) => {
-            let entry = s.ks.entry(Value::Set(Box::new(Set::for_first_member(a.get(2), &cv.hasher))));
+            let entry = s.ks.entry(Value::Set(Set::for_first_member(a.get(2), &cv.hasher)));
             s.ks.dbs[c.db].insert(key, entry);
         }
     }
@@ -136,7 +136,7 @@ pub fn smove(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
     }
     delete_if_empty(&mut s.ks, c.db, src);
     if !dst_exists {
-        let entry = s.ks.entry(Value::Set(Box::new(Set::for_first_member(member, &cv.hasher))));
+        let entry = s.ks.entry(Value::Set(Set::for_first_member(member, &cv.hasher)));
         s.ks.dbs[c.db].insert(dst, entry);
     }
     modified(&mut s.ks, c.db, src, 1);

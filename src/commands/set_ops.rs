@@ -112,7 +112,7 @@ fn reply_members(c: &mut Client, members: &[Vec<u8>]) {
 fn store(s: &mut Server, c: &mut Client, dst: &[u8], result: Set) {
     let n = result.len();
     if n > 0 {
-        s.ks.set_key(c.db, dst, Value::Set(Box::new(result)), false);
+        s.ks.set_key(c.db, dst, Value::Set(result), false);
         s.ks.dirty += 1;
     } else if s.ks.delete(c.db, dst).is_some() {
         s.ks.dirty += 1;

@@ -174,7 +174,7 @@ fn convert_zset(s: &mut Server, db: usize, key: &[u8]) {
     let limits = TypeLimits::from_config(&s.config);
     let ks = &mut s.ks;
     if let Some(Value::ZSet(z)) = ks.dbs[db].dict.get_mut(key).map(|e| &mut e.value) {
-        if matches!(**z, ZSet::Ziplist(_)) {
+        if matches!(z, ZSet::Ziplist(_)) {
             z.convert(&mut ZEnv { limits, rng: &mut ks.rng, hasher: &hasher });
         }
     }

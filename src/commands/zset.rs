@@ -111,7 +111,7 @@ pub(crate) fn store_result(s: &mut Server, db: usize, key: &[u8], z: ZSet) {
             s.ks.dirty += 1;
         }
     } else {
-        s.ks.set_key(db, key, Value::ZSet(Box::new(z)), false);
+        s.ks.set_key(db, key, Value::ZSet(z), false);
         s.blocked.signal(db, key);
         s.ks.dirty += 1;
     }

@@ -93,7 +93,7 @@ fn zadd_generic(s: &mut Server, c: &mut Client, a: &Argv, o: &ZaddArgs, scores: 
     let mut t = Tally::default();
     if exists || !o.flags.xx {
         if !exists {
-            let entry = s.ks.entry(Value::ZSet(Box::default()));
+            let entry = s.ks.entry(Value::ZSet(crate::types::zset::ZSet::default()));
             s.ks.dbs[db].insert(key, entry);
             s.blocked.signal(db, key);
         }

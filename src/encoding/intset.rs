@@ -22,7 +22,8 @@ const ENC_INT64: usize = 8;
 /// An intset blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Intset {
-    buf: Vec<u8>,
+    /// One exact-size allocation (16 bytes inline), as Redis's `intsetResize` keeps it.
+    buf: Box<[u8]>,
 }
 
 impl Default for Intset {
@@ -63,7 +64,7 @@ impl Intset {
     pub fn new() -> Intset {
         let mut buf = vec![0u8; HEADER_SIZE];
         buf[0] = ENC_INT16 as u8;
-        Intset { buf }
+        Intset { buf: buf.into_boxed_slice() }
     }
 
     /// Accept a blob from outside (`intsetValidateIntegrity` with `deep`): known encoding,
@@ -83,7 +84,7 @@ impl Intset {
         if count.checked_mul(enc) != Some(buf.len() - HEADER_SIZE) {
             return Err(Corrupt::at(4, "intset: length does not match the blob size"));
         }
-        let set = Intset { buf };
+        let set = Intset { buf: buf.into_boxed_slice() };
         let mut prev = set.get(0);
         for i in 1..count {
             let cur = set.get(i);
@@ -100,7 +101,7 @@ impl Intset {
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
-        self.buf
+        self.buf.into_vec()
     }
 
     /// Bytes per value: 2, 4 or 8.
@@ -120,9 +121,9 @@ impl Intset {
         self.buf.len()
     }
 
-    /// Bytes reserved for the blob (its buffer's capacity; MEMORY USAGE).
+    /// Bytes allocated for the blob (MEMORY USAGE): exactly its length.
     pub fn alloc_bytes(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 
     /// The value at sorted position `i`, if any.
@@ -153,8 +154,10 @@ impl Intset {
                 let enc = self.encoding();
                 let at = HEADER_SIZE + pos * enc;
                 // Exactly one value more, as `intsetResize` reallocates: no spare capacity.
-                self.buf.reserve_exact(enc);
-                self.buf.splice(at..at, encode(v, enc));
+                let mut buf = std::mem::take(&mut self.buf).into_vec();
+                buf.reserve_exact(enc);
+                buf.splice(at..at, encode(v, enc));
+                self.buf = buf.into_boxed_slice();
                 self.set_len(self.len() + 1);
                 true
             }
@@ -170,8 +173,9 @@ impl Intset {
             Ok(pos) => {
                 let enc = self.encoding();
                 let at = HEADER_SIZE + pos * enc;
-                self.buf.drain(at..at + enc);
-                self.buf.shrink_to_fit();
+                let mut buf = std::mem::take(&mut self.buf).into_vec();
+                buf.drain(at..at + enc);
+                self.buf = buf.into_boxed_slice();
                 self.set_len(self.len() - 1);
                 true
             }
@@ -221,7 +225,7 @@ impl Intset {
         if v >= 0 {
             buf.extend(encode(v, enc));
         }
-        self.buf = buf;
+        self.buf = buf.into_boxed_slice();
     }
 
     fn set_len(&mut self, n: usize) {

@@ -74,9 +74,9 @@ impl LoadedValue {
         Ok(match self {
             LoadedValue::Str(s) => Value::Str(Str::from_bytes(&s)),
             LoadedValue::List(v) => Value::List(Box::new(List::from_items(v, limits))),
-            LoadedValue::Set(v) => Value::Set(Box::new(Set::from_items(v, limits))),
-            LoadedValue::Hash(v) => Value::Hash(Box::new(Hash::from_items(v, limits))),
-            LoadedValue::ZSet(v) => Value::ZSet(Box::new(ZSet::from_items(v, limits, rng))),
+            LoadedValue::Set(v) => Value::Set(Set::from_items(v, limits)),
+            LoadedValue::Hash(v) => Value::Hash(Hash::from_items(v, limits)),
+            LoadedValue::ZSet(v) => Value::ZSet(ZSet::from_items(v, limits, rng)),
         })
     }
 

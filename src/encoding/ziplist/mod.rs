@@ -36,14 +36,15 @@ use entry::{entry_at, try_encoding, value_of, Encoded, END, HEADER_SIZE};
 pub const SAFETY_SIZE_MAX: usize = 1 << 30;
 
 /// A ziplist blob. The entry count is the header's zllen (walked when it says 65535), so the
-/// struct is just the buffer: 24 bytes, which keeps the hash and sorted set values that hold
-/// one small (their boxes are 24-byte allocations).
+/// struct is just the blob, one exact-size allocation behind a 16-byte pointer: a small hash
+/// or sorted set stores it inline in its keyspace value, with no box of its own.
 ///
-/// Memory: the buffer grows by exactly what an insert needs and shrinks after a delete, as
-/// Redis's `zrealloc` of the blob does, so a small ziplist holds no spare capacity.
+/// Memory: the blob grows by exactly what an insert needs and shrinks after a delete, as
+/// Redis's `zrealloc` of the blob does, so a ziplist holds no spare capacity (mutations go
+/// through [`Ziplist::edit`], which turns the blob into a `Vec` and back without copying).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ziplist {
-    buf: Vec<u8>,
+    buf: Box<[u8]>,
 }
 
 impl Default for Ziplist {
@@ -55,7 +56,7 @@ impl Default for Ziplist {
 impl Ziplist {
     /// An empty ziplist: `[0b 00 00 00] [0a 00 00 00] [00 00] [ff]`.
     pub fn new() -> Ziplist {
-        Ziplist { buf: cascade::empty_blob() }
+        Ziplist { buf: cascade::empty_blob().into_boxed_slice() }
     }
 
     /// Accept bytes from outside after a shallow header check and a deep walk of every entry.
@@ -64,7 +65,7 @@ impl Ziplist {
         // A zllen of 65535 ("walk to count") is replaced by the count when it fits, as
         // Redis's `ziplistLen` does after its walk.
         set_count(&mut buf, walked.count);
-        Ok(Ziplist { buf })
+        Ok(Ziplist { buf: buf.into_boxed_slice() })
     }
 
     /// Only the header check (Redis validates this much when `sanitize-dump-payload` is off);
@@ -77,7 +78,7 @@ impl Ziplist {
     /// with the count known; skips the walk. Debug builds still validate.
     pub(crate) fn from_trusted(buf: Vec<u8>, count: usize) -> Ziplist {
         debug_assert!(Ziplist::from_bytes(buf.clone()).is_ok_and(|z| z.len() == count));
-        Ziplist { buf }
+        Ziplist { buf: buf.into_boxed_slice() }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -85,7 +86,7 @@ impl Ziplist {
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
-        self.buf
+        self.buf.into_vec()
     }
 
     /// Total bytes of the blob (`ziplistBlobLen`).
@@ -93,9 +94,19 @@ impl Ziplist {
         self.buf.len()
     }
 
-    /// Bytes reserved for the blob (its buffer's capacity; MEMORY USAGE).
+    /// Bytes allocated for the blob (MEMORY USAGE): exactly its length.
     pub fn alloc_bytes(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
+    }
+
+    /// Run a byte-moving operation on the blob as a `Vec`. The operations reserve exactly
+    /// what they add, so the `Vec` comes back with no spare capacity and turning it into a
+    /// boxed slice again does not reallocate.
+    fn edit<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        let out = f(&mut v);
+        self.buf = v.into_boxed_slice();
+        out
     }
 
     /// Number of entries (`ziplistLen`): zllen, or a walk when zllen is 65535.
@@ -130,7 +141,7 @@ impl Ziplist {
     pub fn push(&mut self, value: &[u8], head: bool) {
         let p = if head { HEADER_SIZE } else { self.buf.len() - 1 };
         let before = self.len();
-        insert_at(&mut self.buf, p, value);
+        self.edit(|b| insert_at(b, p, value));
         self.bump(1, before);
     }
 
@@ -139,7 +150,7 @@ impl Ziplist {
     pub fn insert(&mut self, index: usize, value: &[u8]) -> bool {
         let Some(p) = self.offset_or_end(index) else { return false };
         let before = self.len();
-        insert_at(&mut self.buf, p, value);
+        self.edit(|b| insert_at(b, p, value));
         self.bump(1, before);
         true
     }
@@ -153,7 +164,7 @@ impl Ziplist {
     pub fn delete_range(&mut self, index: usize, count: usize) -> usize {
         let Some(p) = self.offset(index) else { return 0 };
         let before = self.len();
-        let n = delete_at(&mut self.buf, p, count);
+        let n = self.edit(|b| delete_at(b, p, count));
         set_count(&mut self.buf, before - n);
         n
     }
@@ -171,8 +182,10 @@ impl Ziplist {
             self.buf[start..start + bytes.len()].copy_from_slice(&bytes);
             return true;
         }
-        delete_at(&mut self.buf, p, 1);
-        insert_at(&mut self.buf, p, value);
+        self.edit(|b| {
+            delete_at(b, p, 1);
+            insert_at(b, p, value);
+        });
         true
     }
 
@@ -222,7 +235,7 @@ impl Ziplist {
         let first_tail = tail(&first.buf);
         let second_tail = tail(&second.buf);
         let first_count = first.len();
-        let mut buf = first.buf;
+        let mut buf = first.buf.into_vec();
         let first_bytes = buf.len();
         buf.pop();
         buf.reserve_exact(second.buf.len() - HEADER_SIZE);
@@ -231,7 +244,7 @@ impl Ziplist {
         let count = first_count + second.len();
         set_count(&mut buf, count);
         cascade::cascade_update(&mut buf, first_tail);
-        Ziplist { buf }
+        Ziplist { buf: buf.into_boxed_slice() }
     }
 
     fn bump(&mut self, n: usize, before: usize) {
