@@ -77,7 +77,8 @@ pub struct ScenarioConfig {
     pub appendonly: bool,
     pub appendfsync: AppendFsync,
     pub save_points: Vec<(u64, u64)>,
-    /// Drawn and passed on, but the engine's rewrite does not write a preamble yet.
+    /// A rewrite writes its snapshot as an RDB preamble (then the RESP rewrite buffer) rather
+    /// than RESP; drawn per seed, and CONFIG SET may flip it at run time.
     pub aof_use_rdb_preamble: bool,
     pub auto_aof_rewrite_min_size: u64,
     pub auto_aof_rewrite_percentage: u64,

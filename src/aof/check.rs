@@ -4,6 +4,14 @@
 //! A file is valid up to the start of the first command that does not parse (or of an
 //! unterminated `MULTI`); `--fix` asks `Continue? [y/N]` and truncates it there (only the last
 //! file of a manifest). Errors are printed as `0x<16-wide hex offset>: <message>`.
+//!
+//! A file of at least 8 bytes starting with `REDIS` (Redis's `fileIsRDB`: an old-style file
+//! with an RDB preamble, or a multi-part `*.base.rdb`) is first checked by the RDB checker
+//! (`rdb::check`), which prints what Debian's `redis-check-rdb` prints; a bad RDB part ends
+//! the check with `RDB preamble of AOF file is not sane, aborting.` (exit 1, nothing is ever
+//! truncated), a good one with `RDB preamble is OK, proceeding with AOF tail...`, and the RESP
+//! tail is then analysed from the byte after the RDB checksum: `--fix` only truncates that
+//! tail.
 
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -33,11 +41,12 @@ fn at(epos: u64, msg: &str) -> String {
     format!("0x{epos:16x}: {msg}")
 }
 
-/// Walk `file` from offset 0, counting lines from `line`.
-pub fn analyze(file: FileRef, name: &str, line: u64) -> io::Result<Analysis> {
-    let mut reader = Reader::new(file, 0)?;
+/// Walk `file` from offset `start` (0, or the end of an RDB preamble), counting lines from
+/// `line`.
+pub fn analyze(file: FileRef, name: &str, line: u64, start: u64) -> io::Result<Analysis> {
+    let mut reader = Reader::new(file, start)?;
     reader.line = line;
-    let mut ok_up_to = 0;
+    let mut ok_up_to = start;
     let mut multi = 0u32;
     let mut error = None;
     loop {
@@ -89,18 +98,27 @@ fn track_multi(name: &[u8], multi: &mut u32, file: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The checker's I/O: the file system, the terminal.
+/// The checker's I/O: the file system, the terminal, the time (for the RDB checker's
+/// "already expired" count).
 pub struct Tool<'a> {
     pub fs: &'a dyn Fs,
     pub stdin: &'a mut dyn BufRead,
     pub out: &'a mut dyn Write,
+    pub now_ms: i64,
 }
 
 /// How one file ended.
 enum Outcome {
     Valid,
+    Empty,
     Truncated,
     Invalid,
+}
+
+/// Redis's `fileIsRDB`: at least room for the RDB header, and the `REDIS` magic.
+fn is_rdb(file: &FileRef) -> io::Result<bool> {
+    let mut magic = [0u8; 5];
+    Ok(file.len()? >= 8 && file.read_at(0, &mut magic)? == 5 && &magic == crate::rdb::format::MAGIC)
 }
 
 impl Tool<'_> {
@@ -119,29 +137,58 @@ impl Tool<'_> {
             return self.check_manifest(&path, fix);
         }
         writeln!(self.out, "Start checking Old-Style AOF")?;
-        let outcome = self.check_file(&path, &path.display().to_string(), fix, true, 1)?.0;
-        self.finish_single(&path.display().to_string(), outcome)
+        let name = path.display().to_string();
+        let outcome = self.check_file(&path, &name, fix, true, 1, true)?.0;
+        self.print_outcome(outcome, &name, "AOF")
     }
 
-    fn finish_single(&mut self, name: &str, outcome: Outcome) -> io::Result<i32> {
+    /// `printAofStyle`: the closing line of one file; the exit code so far.
+    fn print_outcome(&mut self, outcome: Outcome, name: &str, kind: &str) -> io::Result<i32> {
         match outcome {
-            Outcome::Valid => writeln!(self.out, "AOF {name} is valid")?,
+            Outcome::Valid => writeln!(self.out, "{kind} {name} is valid")?,
+            Outcome::Empty => writeln!(self.out, "{kind} {name} is empty")?,
             Outcome::Truncated => writeln!(self.out, "Successfully truncated AOF {name}")?,
             Outcome::Invalid => return Ok(1),
         }
         Ok(0)
     }
 
-    /// Check one file; returns the outcome and the line count after it.
-    fn check_file(&mut self, path: &Path, name: &str, fix: bool, last: bool, line: u64) -> io::Result<(Outcome, u64)> {
-        let file = self.fs.open(path, OpenOptions::EXISTING)?;
-        let mut magic = [0u8; 5];
-        if file.read_at(0, &mut magic)? == 5 && &magic == b"REDIS" {
-            writeln!(self.out, "The AOF appears to start with an RDB preamble.")?;
-            writeln!(self.out, "Checking RDB preambles is not supported yet by keel-check-aof.")?;
-            return Ok((Outcome::Invalid, line));
+    /// Check the RDB part of `file` (named `name`) and print the RDB checker's report; the
+    /// offset where the RESP tail starts, or `None` if the RDB part is not sane.
+    fn check_preamble(&mut self, path: &Path, name: &str) -> io::Result<Option<u64>> {
+        let buf = read_whole(self.fs, path)?;
+        let report = crate::rdb::check::check(&buf, name, self.now_ms);
+        for line in &report.redis_lines {
+            writeln!(self.out, "{line}")?;
         }
-        let a = analyze(file.clone(), name, line)?;
+        match report.end_offset.filter(|_| report.is_ok()) {
+            Some(end) => {
+                writeln!(self.out, "RDB preamble is OK, proceeding with AOF tail...")?;
+                Ok(Some(end))
+            }
+            None => {
+                writeln!(self.out, "RDB preamble of AOF file is not sane, aborting.")?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Check one file; returns the outcome and the line count after it. `rdb_allowed`: the
+    /// file may start with an RDB part (an old-style file or a base; Redis checks incr files
+    /// as RESP only).
+    fn check_file(&mut self, path: &Path, name: &str, fix: bool, last: bool, line: u64, rdb_allowed: bool) -> io::Result<(Outcome, u64)> {
+        let file = self.fs.open(path, OpenOptions::EXISTING)?;
+        if file.len()? == 0 {
+            return Ok((Outcome::Empty, line));
+        }
+        let mut start = 0;
+        if rdb_allowed && is_rdb(&file)? {
+            match self.check_preamble(path, name)? {
+                Some(end) => start = end,
+                None => return Ok((Outcome::Invalid, line)),
+            }
+        }
+        let a = analyze(file.clone(), name, line, start)?;
         if let Some(e) = &a.error {
             writeln!(self.out, "{e}")?;
         }
@@ -187,18 +234,19 @@ impl Tool<'_> {
         let mut line = 1;
         for (i, info) in files.iter().enumerate() {
             let last = i + 1 == files.len();
+            let path = dir.join(&info.name);
             if info.kind == FileType::Base {
-                writeln!(self.out, "Start to check BASE AOF (RESP format).")?;
+                let format = if is_rdb(&self.fs.open(&path, OpenOptions::EXISTING)?)? { "RDB" } else { "RESP" };
+                writeln!(self.out, "Start to check BASE AOF ({format} format).")?;
             } else if i == 0 || files[i - 1].kind == FileType::Base {
                 writeln!(self.out, "Start to check INCR files.")?;
             }
-            let (outcome, next) = self.check_file(&dir.join(&info.name), &info.name, fix, last, line)?;
+            let base = info.kind == FileType::Base;
+            let (outcome, next) = self.check_file(&path, &info.name, fix, last, line, base)?;
             line = next;
-            match (outcome, info.kind) {
-                (Outcome::Invalid, _) => return Ok(1),
-                (Outcome::Truncated, _) => writeln!(self.out, "Successfully truncated AOF {}", info.name)?,
-                (Outcome::Valid, FileType::Base) => writeln!(self.out, "BASE AOF {} is valid", info.name)?,
-                (Outcome::Valid, _) => writeln!(self.out, "INCR AOF {} is valid", info.name)?,
+            let kind = if base { "BASE AOF" } else { "INCR AOF" };
+            if self.print_outcome(outcome, &info.name, kind)? != 0 {
+                return Ok(1);
             }
         }
         writeln!(self.out, "All AOF files and manifest are valid")?;

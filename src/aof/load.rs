@@ -1,5 +1,6 @@
-//! Loading at start-up (`loadAppendOnlyFiles` / `loadSingleAppendOnlyFile`): every command of
-//! the file is replayed through the normal command path by a fake client (db 0 at the start of
+//! Loading at start-up (`loadAppendOnlyFiles` / `loadSingleAppendOnlyFile`): an RDB part at
+//! the start of a file (`REDIS` magic) is loaded by `preamble.rs`, then every command of the
+//! file is replayed through the normal command path by a fake client (db 0 at the start of
 //! each file), with lazy expiry paused and its effects not appended again.
 //!
 //! With `appendonly yes` the AOF is loaded *instead of* the RDB, even when it is missing or
@@ -15,8 +16,10 @@
 //! - A tail cut inside `MULTI … EXEC` is truncated to *before* the `MULTI`. (Redis 7.0 truncates
 //!   after the last queued command when the cut is mid-transaction, leaving a dangling `MULTI`
 //!   that would swallow every command appended later; it only reverts at a clean EOF.)
-//! - Anything else (bad format, unknown command) refuses to start with the file and offset;
-//!   `s.aof.load_error` holds the message and the server must exit.
+//! - Anything else (bad format, unknown command, a bad RDB preamble) refuses to start with the
+//!   file and offset; `s.aof.load_error` holds the message and the server must exit. A command
+//!   of a type Keel does not hold (a stream's `XADD`, DESIGN §7) is an unknown command whose
+//!   message also names the key and the type.
 //! - Leftover `temp-rewriteaof-*.aof` files of a rewrite interrupted by a crash are removed
 //!   (Redis leaves them forever).
 
@@ -38,8 +41,12 @@ pub enum LoadError {
     BadFormat { file: String, offset: u64, message: String },
     UnexpectedEof { file: String, offset: u64, message: String },
     NotLastFile { file: String },
-    UnknownCommand { file: String, offset: u64, name: String },
-    Preamble { file: String, message: String },
+    /// `unsupported` says which key and type the command belongs to when it is one of a type
+    /// Keel does not hold (a stream, a function), see `unsupported_type`.
+    UnknownCommand { file: String, offset: u64, name: String, unsupported: Option<String> },
+    /// The RDB part of a file failed to load (`preamble.rs`): an old-style file's preamble,
+    /// or a multi-part `base` file in RDB format.
+    Preamble { file: String, base: bool, error: crate::rdb::RdbError },
     Manifest { message: String },
     /// The loaded file could not be made durable before serving (`persist_loaded`).
     NotDurable { file: String, error: io::Error },
@@ -52,8 +59,24 @@ impl fmt::Display for LoadError {
             LoadError::BadFormat { file, offset, message } => write!(f, "Bad file format reading the append only file {file} at offset {offset} ({message}): make a backup of your AOF file, then use ./keel-check-aof --fix <filename>"),
             LoadError::UnexpectedEof { file, offset, message } => write!(f, "Unexpected end of file reading the append only file {file} at offset {offset} ({message}). You can: 1) Make a backup of your AOF file, then use ./keel-check-aof --fix <filename>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."),
             LoadError::NotLastFile { file } => write!(f, "Fatal error: the truncated file {file} is not the last file"),
-            LoadError::UnknownCommand { file, offset, name } => write!(f, "Unknown command '{name}' reading the append only file {file} at offset {offset}"),
-            LoadError::Preamble { file, message } => write!(f, "Bad RDB preamble in the append only file {file}: {message}"),
+            LoadError::UnknownCommand { file, offset, name, unsupported } => {
+                write!(f, "Unknown command '{name}' reading the append only file {file} at offset {offset}")?;
+                match unsupported {
+                    Some(what) => write!(f, ": {what}"),
+                    None => Ok(()),
+                }
+            }
+            LoadError::Preamble { file, base, error } => {
+                if *base {
+                    write!(f, "Error reading the RDB base file {file}, AOF loading aborted: {error}")?;
+                } else {
+                    write!(f, "Error reading the RDB preamble of the AOF file {file}, AOF loading aborted: {error}")?;
+                }
+                match error {
+                    crate::rdb::RdbError::Unsupported { .. } => write!(f, ", a type Keel does not support (DESIGN §7)"),
+                    _ => Ok(()),
+                }
+            }
             LoadError::Manifest { message } => write!(f, "{message}"),
             LoadError::NotDurable { file, error } => write!(f, "Can't make the loaded append only file {file} durable before serving ({}): refusing to start rather than append after data that may not be on disk. Fix the disk (space, I/O errors) and restart", strerror(error)),
         }
@@ -193,7 +216,7 @@ pub fn load_file(s: &mut Server, path: &Path, last: bool) -> Result<Loaded, Load
     if size == 0 {
         return Ok(Loaded::default());
     }
-    let start = preamble(s, &file, &name)?;
+    let start = super::preamble::load(s, path, &file, &name)?;
     let mut reader = Reader::new(file.clone(), start).map_err(io_err)?;
     let mut replay = Replay::new(s, name.clone(), start);
     let end = replay.run(s, &mut reader);
@@ -234,23 +257,6 @@ fn truncate_tail(s: &mut Server, file: &FileRef, name: &str, at: u64, last: bool
     }
     s.log_warning(&format!("AOF {name} loaded anyway because aof-load-truncated is enabled"));
     Ok(())
-}
-
-/// An RDB preamble, if the file starts with `REDIS`: loaded through the RDB module. Returns
-/// the offset where the RESP part starts.
-fn preamble(s: &mut Server, file: &FileRef, name: &str) -> Result<u64, LoadError> {
-    let mut magic = [0u8; 5];
-    let n = file.read_at(0, &mut magic).map_err(|error| LoadError::Io { file: name.to_string(), error })?;
-    if n < 5 || &magic != b"REDIS" {
-        return Ok(0);
-    }
-    let _ = s;
-    // The RDB loader is being written in `src/rdb/` (issue 5); until it exposes a loader that
-    // reads from a file at an offset and returns where the RDB ended, a preamble is refused.
-    Err(LoadError::Preamble {
-        file: name.to_string(),
-        message: "RDB preambles are not supported yet (the RDB loader is not available)".into(),
-    })
 }
 
 /// Replays commands into the server through a fake client, tracking the truncation points.
@@ -303,8 +309,9 @@ impl Replay {
     fn execute(&mut self, s: &mut Server, args: &[Vec<u8>], argv: &mut Argv, offset: u64) -> bool {
         let name = args.first().map(Vec::as_slice).unwrap_or_default();
         if s.commands.lookup(name).is_none() {
+            let unsupported = unsupported_type(args);
             let name = String::from_utf8_lossy(name).into_owned();
-            self.error = Some(LoadError::UnknownCommand { file: self.file.clone(), offset, name });
+            self.error = Some(LoadError::UnknownCommand { file: self.file.clone(), offset, name, unsupported });
             return false;
         }
         if name.eq_ignore_ascii_case(b"multi") && !self.in_multi() {
@@ -321,6 +328,23 @@ impl Replay {
         self.commands += 1;
         true
     }
+}
+
+/// For a command of a type Keel does not hold (DESIGN §7), the key and type it names: Redis
+/// writes a stream as `XADD`/`XSETID`/`XGROUP`/`XCLAIM` commands and a function library as
+/// `FUNCTION LOAD`, and Keel has neither.
+fn unsupported_type(args: &[Vec<u8>]) -> Option<String> {
+    let name = args.first()?.to_ascii_uppercase();
+    let key_at = match name.as_slice() {
+        b"XADD" | b"XSETID" | b"XCLAIM" | b"XAUTOCLAIM" | b"XDEL" | b"XTRIM" | b"XACK" => 1,
+        b"XGROUP" => 2,
+        b"FUNCTION" | b"FCALL" | b"FCALL_RO" => {
+            return Some("a function library, which Keel does not support (DESIGN §7)".into())
+        }
+        _ => return None,
+    };
+    let key = args.get(key_at).map(|k| String::from_utf8_lossy(k).escape_debug().to_string()).unwrap_or_default();
+    Some(format!("key '{key}' is a stream, a type Keel does not support (DESIGN §7)"))
 }
 
 /// `path` in `dir`.

@@ -14,6 +14,8 @@
 //! - [`flush`]: `flushAppendOnlyFile`, the write barrier's disk half, fsync policies, errors;
 //! - [`reader`]: the command reader shared by the loader and the checker;
 //! - [`load`]: start-up replay through a fake client, truncation of a torn tail;
+//! - [`preamble`]: the RDB preamble (`aof-use-rdb-preamble`), written by a rewrite, loaded
+//!   before the RESP tail;
 //! - [`multipart`]: reading a Redis 7 multi-part AOF directory (manifest, base, incr files);
 //! - [`rewrite`]: BGREWRITEAOF through the `Forker` seam, the rewrite buffer, the done handler;
 //! - [`emit`]: how a key is written by a rewrite (≤ 64 items per command);
@@ -27,6 +29,7 @@ pub mod feed;
 pub mod flush;
 pub mod load;
 pub mod multipart;
+pub mod preamble;
 pub mod reader;
 pub mod rewrite;
 

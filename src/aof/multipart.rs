@@ -15,7 +15,8 @@
 //! 1024 bytes or an empty manifest is fatal.
 //!
 //! Load order: the base, then every incr file in manifest order, each replayed by a fresh fake
-//! client (db 0). Only the last file may be truncated. Keel then writes the loaded dataset as
+//! client (db 0). A base written with `aof-use-rdb-preamble yes` is an RDB file
+//! (`*.base.rdb`), loaded by `preamble.rs` like the preamble of a single file. Only the last file may be truncated. Keel then writes the loaded dataset as
 //! its single `appendonly.aof` (a foreground rewrite) and renames the manifest to
 //! `<manifest>.keel-converted`, so neither Keel nor Redis 7 loads the now stale directory
 //! again (Redis 7 migrates Keel's single file instead).

@@ -1,12 +1,14 @@
 //! Background rewrite (BGREWRITEAOF), as the seeds describe Redis 4.0–6.x, through `Forker`:
 //!
-//! 1. fork: the child writes its snapshot to `temp-rewriteaof-bg-<server pid>.aof` (see
-//!    `emit.rs`; one `SELECT` per non-empty db), fsyncs it (every 4 MB too with
-//!    `aof-rewrite-incremental-fsync yes`) and exits; keys already expired at the fork are
-//!    skipped;
+//! 1. fork: the child writes its snapshot to `temp-rewriteaof-bg-<server pid>.aof` — in RESP
+//!    (see `emit.rs`; one `SELECT` per non-empty db) or, with `aof-use-rdb-preamble yes` (the
+//!    choice is made at the fork), as an RDB image (see `preamble.rs`) — fsyncs it (every 4 MB
+//!    too with `aof-rewrite-incremental-fsync yes`) and exits; keys already expired at the
+//!    fork are skipped;
 //! 2. meanwhile the parent keeps appending to the old file *and* to the rewrite buffer
 //!    (`feed.rs`; `selected_db` is reset at the fork so both streams start with a `SELECT`);
-//! 3. done handler (child exited 0): append the rewrite buffer to the temp file, fsync it,
+//! 3. done handler (child exited 0): append the rewrite buffer (always RESP, also after an
+//!    RDB preamble) to the temp file, fsync it,
 //!    rename it over `appendonly.aof`, fsync the directory, switch the file (the old handle is
 //!    closed by `Background`), drop `aof_buf` (its effects are in the rewrite buffer) and
 //!    record `aof_rewrite_base_size`. On any failure before the rename nothing changes: the
@@ -23,6 +25,7 @@ use std::sync::Arc;
 
 use super::emit::emit_key;
 use super::feed::append_command;
+use super::preamble::{PreambleEncoder, PreambleSettings};
 use super::{aof_path, strerror, AofStatus, RewriteRun};
 use crate::config::AppendFsync;
 use crate::db::Db;
@@ -63,7 +66,7 @@ impl Snapshot {
     }
 }
 
-/// Writes a snapshot in resumable steps.
+/// Writes a snapshot in resumable steps, in RESP or as an RDB preamble.
 pub struct SnapshotWriter {
     file: FileRef,
     now_ms: i64,
@@ -74,11 +77,15 @@ pub struct SnapshotWriter {
     written: u64,
     last_fsync_at: u64,
     out: Vec<u8>,
+    /// `Some`: the snapshot is written as an RDB preamble instead of RESP.
+    preamble: Option<PreambleEncoder>,
 }
 
 impl SnapshotWriter {
-    pub fn new(file: FileRef, now_ms: i64, incremental_fsync: bool) -> SnapshotWriter {
-        SnapshotWriter { file, now_ms, incremental_fsync, db: 0, cursor: 0, started_db: false, written: 0, last_fsync_at: 0, out: Vec::new() }
+    /// A writer of RESP, or of an RDB preamble when `preamble` is given.
+    pub fn new(file: FileRef, now_ms: i64, incremental_fsync: bool, preamble: Option<&PreambleSettings>) -> SnapshotWriter {
+        let preamble = preamble.map(PreambleEncoder::new);
+        SnapshotWriter { file, now_ms, incremental_fsync, db: 0, cursor: 0, started_db: false, written: 0, last_fsync_at: 0, out: Vec::new(), preamble }
     }
 
     /// Write about [`KEYS_PER_STEP`] keys; `Ok(true)` when everything is written and fsynced.
@@ -87,18 +94,29 @@ impl SnapshotWriter {
             self.db += 1;
         }
         let Some(db) = dbs.get(self.db) else {
+            if let Some(preamble) = &mut self.preamble {
+                // EOF + CRC-64: the preamble is complete before the parent appends RESP.
+                self.out = preamble.finish();
+                self.write_out()?;
+            }
             self.file.fdatasync().map_err(|e| format!("fsync of the rewritten AOF: {}", strerror(&e)))?;
             return Ok(true);
         };
         if !self.started_db {
-            append_command(&mut self.out, &[b"SELECT".as_slice(), self.db.to_string().as_bytes()]);
+            match &mut self.preamble {
+                Some(preamble) => preamble.select_db(db),
+                None => append_command(&mut self.out, &[b"SELECT".as_slice(), self.db.to_string().as_bytes()]),
+            }
             self.started_db = true;
         }
         let mut keys = 0;
         loop {
-            let (out, now) = (&mut self.out, self.now_ms);
+            let (out, preamble, now) = (&mut self.out, &mut self.preamble, self.now_ms);
             self.cursor = db.dict.scan(self.cursor, |key, entry| {
-                emit_key(out, key, entry, db.expire_of(key), now);
+                match preamble {
+                    Some(p) => p.key(key, entry, db.expire_of(key), now),
+                    None => emit_key(out, key, entry, db.expire_of(key), now),
+                }
                 keys += 1;
             });
             if self.cursor == 0 {
@@ -109,6 +127,9 @@ impl SnapshotWriter {
             if keys >= KEYS_PER_STEP {
                 break;
             }
+        }
+        if let Some(preamble) = &mut self.preamble {
+            self.out = preamble.take();
         }
         self.write_out()?;
         Ok(false)
@@ -133,6 +154,8 @@ struct RewriteJob {
     path: PathBuf,
     now_ms: i64,
     incremental_fsync: bool,
+    /// `aof-use-rdb-preamble yes` at the fork.
+    preamble: Option<PreambleSettings>,
     writer: Option<SnapshotWriter>,
 }
 
@@ -154,7 +177,7 @@ impl RewriteJob {
                 let file = self.fs.open(&self.path, OpenOptions::TRUNCATE).map_err(|e| {
                     format!("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): {}", strerror(&e))
                 })?;
-                self.writer.insert(SnapshotWriter::new(file, self.now_ms, self.incremental_fsync))
+                self.writer.insert(SnapshotWriter::new(file, self.now_ms, self.incremental_fsync, self.preamble.as_ref()))
             }
         };
         let done = writer.step(self.snapshot.dbs())?;
@@ -182,6 +205,7 @@ pub fn start(s: &mut Server) -> Result<(), String> {
         path: temp_path.clone(),
         now_ms: s.env.clock.unix_ms(),
         incremental_fsync: s.config.aof_rewrite_incremental_fsync,
+        preamble: PreambleSettings::from_server(s),
         writer: None,
     };
     let pid = s.env.forker.fork(Box::new(job)).map_err(|e| {
@@ -333,12 +357,14 @@ pub fn remove_leftover_temp_files(s: &mut Server) {
 }
 
 /// Write the whole keyspace to `appendonly.aof` in the foreground (temp file, fsync, rename,
-/// directory fsync); the caller then opens it. Used to convert a loaded Redis 7 multi-part AOF.
+/// directory fsync), in RESP or with an RDB preamble as `aof-use-rdb-preamble` says; the
+/// caller then opens it. Used to convert a loaded Redis 7 multi-part AOF.
 pub fn rewrite_sync(s: &mut Server) -> Result<(), String> {
     let temp = PathBuf::from(&s.config.dir).join(format!("{TEMP_PREFIX}{}.aof", s.env.pid));
     let err = |e: std::io::Error| strerror(&e);
     let file = s.env.fs.open(&temp, OpenOptions::TRUNCATE).map_err(err)?;
-    let mut writer = SnapshotWriter::new(file.clone(), s.env.clock.unix_ms(), s.config.aof_rewrite_incremental_fsync);
+    let preamble = PreambleSettings::from_server(s);
+    let mut writer = SnapshotWriter::new(file.clone(), s.env.clock.unix_ms(), s.config.aof_rewrite_incremental_fsync, preamble.as_ref());
     while !writer.step(&s.ks.dbs)? {}
     s.env.fs.rename(&temp, &aof_path(s)).map_err(err)?;
     s.env.fs.fsync_dir(Path::new(&s.config.dir)).map_err(err)?;

@@ -2,7 +2,9 @@
 //! AOF like Redis's `redis-check-aof`. See `keel::aof::check`.
 
 use keel::aof::check::Tool;
+use keel::env::os_clock::OsClock;
 use keel::env::os_fs::OsFs;
+use keel::env::Clock;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -10,7 +12,8 @@ fn main() {
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let mut tool = Tool { fs: &OsFs, stdin: &mut input, out: &mut out };
+    let now_ms = OsClock::new().unix_ms();
+    let mut tool = Tool { fs: &OsFs, stdin: &mut input, out: &mut out, now_ms };
     let code = match tool.run(&args) {
         Ok(code) => code,
         Err(e) => {

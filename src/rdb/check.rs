@@ -4,6 +4,11 @@
 //!
 //! Streams are walked over (Keel cannot load them, but the rest of the file can be checked);
 //! they are listed under type `stream` with a note.
+//!
+//! Besides Keel's own report ([`Report::lines`]), the walk records the lines Debian's
+//! `redis-check-rdb` 7.0 prints for the same file ([`Report::redis_lines`]: offsets *after*
+//! each item, no RESIZEDB lines), which `keel-check-aof` prints for an AOF's RDB preamble, and
+//! where the RDB ends ([`Report::end_offset`]), where the preamble's RESP tail starts.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -33,6 +38,10 @@ pub struct Report {
     pub lines: Vec<String>,
     /// `None` if the file is valid.
     pub error: Option<RdbError>,
+    /// The lines `redis-check-rdb` prints for the file (see the module doc).
+    pub redis_lines: Vec<String>,
+    /// The first byte after the RDB (after its checksum), once the EOF opcode was read.
+    pub end_offset: Option<u64>,
 }
 
 impl Report {
@@ -62,12 +71,14 @@ fn lossy(b: &[u8]) -> String {
 pub fn check(buf: &[u8], name: &str, now_ms: i64) -> Report {
     let mut rep = Report::default();
     rep.lines.push(format!("[offset 0] Checking RDB file {name}"));
+    rep.redis_lines.push(format!("[offset 0] Checking RDB file {name}"));
     let opts = LoadOptions { verify_checksum: true, databases: usize::MAX, skip_unsupported: true, ..LoadOptions::default() };
     let mut last_key: Option<(Vec<u8>, u64)> = None;
     let result = Parser::new(buf, opts).and_then(|mut p| {
         rep.version = p.version;
         rep.lines.push(format!("[offset 9] RDB version {}", p.version));
         while let Some(event) = p.next_event()? {
+            redis_line(&mut rep, &event, p.offset());
             record(&mut rep, event, now_ms, &mut last_key);
         }
         Ok(())
@@ -75,15 +86,18 @@ pub fn check(buf: &[u8], name: &str, now_ms: i64) -> Report {
     match result {
         Ok(()) => summary(&mut rep),
         Err(e) => {
-            rep.lines.push("--- RDB ERROR DETECTED ---".into());
-            rep.lines.push(match e.offset() {
+            let at_line = match e.offset() {
                 Some(at) => format!("[offset {at}] {e}"),
                 None => e.to_string(),
-            });
+            };
+            rep.lines.extend(["--- RDB ERROR DETECTED ---".to_string(), at_line.clone()]);
+            rep.redis_lines.extend(["--- RDB ERROR DETECTED ---".to_string(), at_line]);
             if let Some((key, at)) = &last_key {
                 rep.lines.push(format!("[additional info] Last key read: '{}' (type byte at offset {at})", lossy(key)));
+                rep.redis_lines.push(format!("[additional info] Last key read: '{}'", lossy(key)));
             }
             rep.lines.push(format!("[info] {} keys read before the error", rep.keys()));
+            redis_info(&mut rep);
             rep.error = Some(e);
         }
     }
@@ -119,11 +133,34 @@ fn record(rep: &mut Report, event: Event, now_ms: i64, last_key: &mut Option<(Ve
             rep.lines.push(format!("[offset {offset}] FUNCTION library ({code_len} bytes of code; Keel skips functions)"));
         }
         Event::Eof { checksum, offset } => {
+            rep.end_offset = Some(offset);
             rep.checksum_ok = checksum == Checksum::Ok;
             let what = if rep.checksum_ok { "Checksum OK" } else { "Checksum not checked (none stored)" };
             rep.lines.push(format!("[offset {offset}] {what}"));
         }
     }
+}
+
+/// The line `redis-check-rdb` prints for `event`, if any; `after` is the offset after it.
+fn redis_line(rep: &mut Report, event: &Event, after: u64) {
+    let line = match event {
+        Event::Aux { key, value, .. } => format!("[offset {after}] AUX FIELD {} = '{}'", lossy(key), lossy(value)),
+        Event::SelectDb { db, .. } => format!("[offset {after}] Selecting DB ID {db}"),
+        Event::Eof { checksum: Checksum::Ok, .. } => format!("[offset {after}] Checksum OK"),
+        Event::Eof { .. } if rep.version >= 5 => {
+            format!("[offset {after}] RDB file was saved with checksum disabled: no check performed.")
+        }
+        _ => return,
+    };
+    rep.redis_lines.push(line);
+}
+
+/// `redis-check-rdb`'s closing `[info]` lines.
+fn redis_info(rep: &mut Report) {
+    let expires: u64 = rep.dbs.values().map(|d| d.expires).sum();
+    let expired: u64 = rep.dbs.values().map(|d| d.already_expired).sum();
+    let keys = rep.keys();
+    rep.redis_lines.extend([format!("[info] {keys} keys read"), format!("[info] {expires} expires"), format!("[info] {expired} already expired")]);
 }
 
 fn count(rep: &mut Report, db: usize, type_name: &'static str, expire_ms: Option<i64>, now_ms: i64) {
@@ -139,6 +176,9 @@ fn count(rep: &mut Report, db: usize, type_name: &'static str, expire_ms: Option
 
 fn summary(rep: &mut Report) {
     rep.lines.push("\\o/ RDB looks OK! \\o/".into());
+    let end = rep.end_offset.unwrap_or_default();
+    rep.redis_lines.push(format!("[offset {end}] \\o/ RDB looks OK! \\o/"));
+    redis_info(rep);
     let expires: u64 = rep.dbs.values().map(|d| d.expires).sum();
     let expired: u64 = rep.dbs.values().map(|d| d.already_expired).sum();
     rep.lines.push(format!("[info] {} keys read", rep.keys()));

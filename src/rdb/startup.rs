@@ -25,6 +25,9 @@ pub struct LoadSummary {
     pub empty_keys_skipped: u64,
     pub functions_skipped: u64,
     pub version: u32,
+    /// The first byte after the RDB (after its checksum): where an AOF preamble's RESP tail
+    /// starts.
+    pub end_offset: u64,
 }
 
 /// Load the RDB image `buf` into `ks` (whose databases should be empty). `now_ms`: drop keys
@@ -87,7 +90,8 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
                     db.expires.expand(expires.min(cap) as usize);
                 }
             }
-            Event::Aux { .. } | Event::Eof { .. } => {}
+            Event::Eof { offset, .. } => sum.end_offset = offset,
+            Event::Aux { .. } => {}
         }
     }
     Ok(sum)
