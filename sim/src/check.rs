@@ -227,6 +227,11 @@ impl EpochLog {
         self.writes.len() - 1
     }
 
+    /// When write `index` (0-based) executed.
+    pub fn executed_at_us(&self, index: usize) -> Option<u64> {
+        self.writes.get(index).map(|w| w.executed_at_us)
+    }
+
     /// The client received the reply of write `index` at `at_us` (first ack wins).
     pub fn ack(&mut self, index: usize, at_us: u64) {
         if let Some(w) = self.writes.get_mut(index) {

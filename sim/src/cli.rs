@@ -1,4 +1,5 @@
-//! The `keel-sim` command line: `run`, `merge`, `replay`, `shrink`.
+//! The `keel-sim` command line: `run`, `merge`, `replay`, `shrink`, and (in `cli_report.rs`)
+//! `report`, `exhaust`, `replay --file`.
 //!
 //! CLI layer: this file reads and writes result files with `std::fs`, asks git for the commit
 //! with `std::process`, and (through [`crate::campaign`]) uses threads and the wall clock. None
@@ -12,7 +13,9 @@ use std::time::Duration;
 
 use crate::campaign::Campaign;
 use crate::harness::Hooks;
-use crate::report::{failure_report, read_results_file, replay_command, results_file, summary_text};
+use crate::cli_report::{cmd_exhaust, cmd_replay_file, cmd_report, dirty_files, write_failure_file, ReportArgs};
+use crate::failure_file::FailureFile;
+use crate::report::{failure_report, read_results_with, replay_command, results_file_with, summary_text, RunMeta};
 use crate::runner::{run_scenario, SeedResult, Summary};
 use crate::scenario::{PersistMode, Scenario};
 use crate::shrink::{regression_test, shrink};
@@ -22,7 +25,11 @@ const USAGE: &str = "usage:
                [--persistence P]
   keel-sim merge F1 F2 ... [--json OUT]
   keel-sim replay --seed S [--trace] [--persistence P]
-  keel-sim shrink --seed S [--runs N] [--trace] [--persistence P]
+  keel-sim replay --file reports/failures/<commit7>-<seed>.json [--trace]
+  keel-sim shrink --seed S [--runs N] [--trace] [--persistence P] [--failure-dir DIR]
+  keel-sim exhaust [--scenario NAME] [--states-max N] [--json F]
+  keel-sim report RESULT.json [MORE.json ...] [--exhaust EXHAUST.json] [--out DIR] [--name CAMPAIGN]
+                  [--date YYYY-MM-DD] [--runs N]
 durations: 90, 90s, 5m, 1h
 persistence P: mixed (default: chosen per seed), rdb, always, everysec, no";
 
@@ -113,8 +120,14 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     Ok((i, n))
 }
 
-/// Entry point; returns the process exit code.
+/// Entry point; returns the process exit code. `report` then needs `--date`.
 pub fn main_with(args: &[String]) -> i32 {
+    main_with_date(args, None)
+}
+
+/// Entry point with today's date (`YYYY-MM-DD`, from the binary's `main`) as `report`'s
+/// default `--date`.
+pub fn main_with_date(args: &[String], today: Option<&str>) -> i32 {
     let Some((command, rest)) = args.split_first() else {
         eprintln!("{USAGE}");
         return 2;
@@ -131,6 +144,13 @@ pub fn main_with(args: &[String]) -> i32 {
         "merge" => cmd_merge(&parsed),
         "replay" => cmd_replay(&parsed),
         "shrink" => cmd_shrink(&parsed),
+        "exhaust" => cmd_exhaust(
+            parsed.flags.get("--scenario").map(String::as_str),
+            parsed.num("--states-max").unwrap_or(None),
+            parsed.flags.get("--json").map(String::as_str),
+            &commit(),
+        ),
+        "report" => report(&parsed, today),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(0)
@@ -181,8 +201,8 @@ fn cmd_run(a: &Args) -> Result<i32, String> {
     let out = campaign.run();
     let wall_s = out.wall.as_secs_f64();
     if let Some(path) = a.flags.get("--json") {
-        let text = results_file(&commit, out.wall.as_millis() as u64, &out.results);
-        std::fs::write(path, text).map_err(|e| format!("writing {path}: {e}"))?;
+        let meta = RunMeta { commit: commit.clone(), wall_ms: out.wall.as_millis() as u64, jobs: jobs as u64, dirty: dirty_files() };
+        std::fs::write(path, results_file_with(&meta, &out.results)).map_err(|e| format!("writing {path}: {e}"))?;
     }
     let range = match (seeds.first(), seeds.last()) {
         (Some(f), Some(l)) => format!("{f}..={l}"),
@@ -204,32 +224,37 @@ fn cmd_merge(a: &Args) -> Result<i32, String> {
     if a.positional.is_empty() {
         return Err("merge needs result files".into());
     }
-    let mut by_seed: BTreeMap<u64, SeedResult> = BTreeMap::new();
-    let mut wall_ms = 0;
+    // Keyed by persistence and seed: the same seed under two forced policies is two runs.
+    let mut by_seed: BTreeMap<(&'static str, u64), SeedResult> = BTreeMap::new();
+    let mut meta = RunMeta::default();
     let mut commits = Vec::new();
     let mut conflicts = 0;
     for path in &a.positional {
         let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
-        let (commit, wall, results) = read_results_file(&text).map_err(|e| format!("{path}: {e}"))?;
-        wall_ms += wall;
-        if !commits.contains(&commit) {
-            commits.push(commit);
+        let (m, results) = read_results_with(&text).map_err(|e| format!("{path}: {e}"))?;
+        meta.wall_ms += m.wall_ms;
+        meta.jobs = meta.jobs.max(m.jobs);
+        meta.dirty.extend(m.dirty.into_iter().filter(|d| !meta.dirty.contains(d)).collect::<Vec<_>>());
+        if !commits.contains(&m.commit) {
+            commits.push(m.commit);
         }
         for r in results {
-            if let Some(old) = by_seed.get(&r.seed).filter(|old| old.hash != r.hash) {
+            let key = (r.persistence.name(), r.seed);
+            if let Some(old) = by_seed.get(&key).filter(|old| old.hash != r.hash) {
                 eprintln!("seed {}: different results in two files ({:016x} vs {:016x}): nondeterminism?", r.seed, old.hash, r.hash);
                 conflicts += 1;
             }
-            by_seed.insert(r.seed, r);
+            by_seed.insert(key, r);
         }
     }
     let results: Vec<SeedResult> = by_seed.into_values().collect();
-    let commit = commits.join(",");
+    meta.commit = commits.join(",");
+    let commit = meta.commit.clone();
     if let Some(out) = a.flags.get("--json") {
-        std::fs::write(out, results_file(&commit, wall_ms, &results)).map_err(|e| format!("writing {out}: {e}"))?;
+        std::fs::write(out, results_file_with(&meta, &results)).map_err(|e| format!("writing {out}: {e}"))?;
     }
     let title = format!("keel-sim merge: {} file(s), commit {commit} (wall = sum of the files' wall times)", a.positional.len());
-    print!("{}", summary_text(&title, &Summary::of(&results), wall_ms as f64 / 1000.0));
+    print!("{}", summary_text(&title, &Summary::of(&results), meta.wall_ms as f64 / 1000.0));
     let failed = print_failures(&results, &commit);
     Ok(if failed > 0 || conflicts > 0 { 1 } else { 0 })
 }
@@ -239,6 +264,9 @@ fn seed_arg(a: &Args) -> Result<u64, String> {
 }
 
 fn cmd_replay(a: &Args) -> Result<i32, String> {
+    if let Some(path) = a.flags.get("--file") {
+        return cmd_replay_file(path, a.has("--trace"));
+    }
     let seed = seed_arg(a)?;
     let scenario = Scenario::generate_with(seed, a.persistence()?);
     let (result, trace) = run_scenario(&scenario, Hooks::default());
@@ -280,7 +308,8 @@ fn cmd_replay(a: &Args) -> Result<i32, String> {
 fn cmd_shrink(a: &Args) -> Result<i32, String> {
     let seed = seed_arg(a)?;
     let runs_max = a.num("--runs")?.unwrap_or(20_000) as usize;
-    let scenario = Scenario::generate_with(seed, a.persistence()?);
+    let persistence = a.persistence()?;
+    let scenario = Scenario::generate_with(seed, persistence);
     let Some(shrunk) = shrink(&scenario, Hooks::default(), runs_max) else {
         println!("seed {seed} does not fail: nothing to shrink ({})", replay_command(seed));
         return Ok(0);
@@ -301,7 +330,24 @@ fn cmd_shrink(a: &Args) -> Result<i32, String> {
         }
     }
     println!("{}", regression_test(&shrunk, &commit));
+    if let Some(dir) = a.flags.get("--failure-dir") {
+        let path = write_failure_file(dir, &FailureFile::from_shrunk(&shrunk, &commit, persistence, Hooks::default()))?;
+        eprintln!("failure file: {path} (replay: cargo run -p keel-sim --release -- replay --file {path})");
+    }
     Ok(1)
+}
+
+fn report(a: &Args, today: Option<&str>) -> Result<i32, String> {
+    let date = a.flags.get("--date").map(String::as_str).or(today).ok_or("report needs --date YYYY-MM-DD")?;
+    let args = ReportArgs {
+        files: &a.positional,
+        exhaust: a.flags.get("--exhaust").map(String::as_str),
+        out: a.flags.get("--out").map_or("reports", String::as_str),
+        name: a.flags.get("--name").map_or("campaign", String::as_str),
+        date,
+        shrink_runs: a.num("--runs")?.unwrap_or(3_000) as usize,
+    };
+    cmd_report(&args)
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ use keel::server::Server;
 use keel_models::{Model, Reply};
 
 use crate::check::{audit, frame_to_reply, EpochLog, Failure};
+use crate::ledger::CrashRecord;
 use crate::env::SimEnv;
 use crate::fork::OrphanPolicy;
 use crate::marks::{self, Marks};
@@ -70,6 +71,10 @@ pub struct RunStats {
     pub power_losses: u64,
     pub recoveries: u64,
     pub marks: Marks,
+    /// One record per crash (see `ledger.rs`).
+    pub ledger: Vec<CrashRecord>,
+    /// Start-up attempts refused under an injected fault, by normalized error text.
+    pub refusals: BTreeMap<String, u64>,
 }
 
 /// A simulated client connection.
@@ -126,6 +131,8 @@ pub struct Harness {
     connections: u64,
     /// The first start-up failed for good (P4): reported by `run`.
     startup_failure: Option<String>,
+    /// Start-up attempts refused by the last `start_server`.
+    pub(crate) refused_starts: u64,
 }
 
 impl Harness {
@@ -156,6 +163,7 @@ impl Harness {
             event: 0,
             connections: 0,
             startup_failure: None,
+            refused_starts: 0,
         };
         // The first start-up is judged like every restart: one refused under an injected
         // fault is retried (a server that refused to start must not serve).
@@ -205,6 +213,28 @@ impl Harness {
             self.step(event)?;
         }
         self.check_acks()
+    }
+
+    /// Run events until the armed crash point (`SimFs::arm_crash_point`) is taken; the event in
+    /// which it was taken runs to its end (nothing after the crash point is trusted: see
+    /// `fs/crash_point.rs`). Returns whether the crash point was reached; ack ordering is checked
+    /// as by [`Harness::run`] when it was not.
+    pub fn run_to_crash_point(&mut self, events: &[Event]) -> Result<bool, Failure> {
+        if let Some(error) = self.startup_failure.clone() {
+            return Err(self.fail("startup", "first start-up".into(), error));
+        }
+        for (i, event) in events.iter().enumerate() {
+            if self.sim.fs.crash_point_taken().is_some() {
+                return Ok(true);
+            }
+            self.event = i;
+            self.sim.trace.record(format_args!("event #{i}: {}", event.label()));
+            self.step(event)?;
+        }
+        if self.sim.fs.crash_point_taken().is_some() {
+            return Ok(true);
+        }
+        self.check_acks().map(|()| false)
     }
 
     /// Execute one event, then observe persistence (and exit the server if it hit a fatal
@@ -299,6 +329,9 @@ impl Harness {
         // One command per feed: the state after each command is observable (see the module doc).
         let mut start = 0;
         for end in cuts {
+            if self.sim.fs.crash_point_taken().is_some() {
+                break; // the machine crashed during the last command (exhaustive mode)
+            }
             self.feed(index, &bytes[start..end])?;
             start = end;
         }
@@ -436,6 +469,10 @@ impl Harness {
         self.tracker.observe(&self.server, &self.sim, &mut self.log, &mut self.stats.marks);
         if self.server.fatal_error().is_some() {
             return self.fatal_exit();
+        }
+        if self.sim.fs.crash_point_taken().is_some() {
+            // The machine crashed inside `before_sleep`: no reply leaves.
+            return Ok(());
         }
         let now_us = self.now_us();
         for index in 0..self.clients.len() {

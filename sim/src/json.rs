@@ -32,6 +32,25 @@ impl Json {
         Json::Str(s.into())
     }
 
+    /// A float, written so that it parses back to the same value (Rust's shortest
+    /// round-tripping form); non-finite values have no JSON form and are written as `null`.
+    pub fn f64(x: f64) -> Json {
+        if x.is_finite() {
+            Json::Num(format!("{x:?}"))
+        } else {
+            Json::Null
+        }
+    }
+
+    pub fn bool(b: bool) -> Json {
+        Json::Bool(b)
+    }
+
+    /// An object from `(name, value)` pairs.
+    pub fn obj<const N: usize>(members: [(&str, Json); N]) -> Json {
+        Json::Obj(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
     /// Member `key` of an object.
     pub fn get(&self, key: &str) -> Option<&Json> {
         match self {
@@ -45,6 +64,69 @@ impl Json {
             Json::Num(n) => n.parse().ok(),
             _ => None,
         }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Num(n) => n.parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Json::Arr(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Serialize with one member or item per line, indented by two spaces per level (for
+    /// files people read: failure files, exhaustive-mode results).
+    pub fn to_pretty(&self) -> String {
+        let mut out = String::new();
+        self.pretty(&mut out, 0);
+        out.push('\n');
+        out
+    }
+
+    fn pretty(&self, out: &mut String, depth: usize) {
+        let pad = |out: &mut String, d: usize| out.extend(std::iter::repeat_n(' ', 2 * d));
+        match self {
+            Json::Arr(items) if !items.is_empty() && !items.iter().all(Json::is_scalar) => {
+                out.push_str("[\n");
+                for (i, item) in items.iter().enumerate() {
+                    pad(out, depth + 1);
+                    item.pretty(out, depth + 1);
+                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+                }
+                pad(out, depth);
+                out.push(']');
+            }
+            Json::Obj(members) if !members.is_empty() => {
+                out.push_str("{\n");
+                for (i, (k, v)) in members.iter().enumerate() {
+                    pad(out, depth + 1);
+                    write_str(k, out);
+                    out.push_str(": ");
+                    v.pretty(out, depth + 1);
+                    out.push_str(if i + 1 < members.len() { ",\n" } else { "\n" });
+                }
+                pad(out, depth);
+                out.push('}');
+            }
+            other => other.write(out),
+        }
+    }
+
+    fn is_scalar(&self) -> bool {
+        !matches!(self, Json::Arr(_) | Json::Obj(_))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -268,6 +350,18 @@ mod tests {
         let back = Json::parse(&text).expect("own output parses");
         assert_eq!(back, Json::Arr(vec![Json::str("a\"b\n\u{1}"), Json::Bool(true), Json::num(u64::MAX)]));
         assert_eq!(back, Json::parse(&text).expect("again"));
+    }
+
+    #[test]
+    fn floats_round_trip_and_pretty_output_parses_back() {
+        for x in [0.1, 1e-5, 0.000_123_456_789, 1.0 / 3.0, 0.0] {
+            let text = Json::f64(x).to_text();
+            assert_eq!(Json::parse(&text).expect("a number").as_f64(), Some(x), "{text}");
+        }
+        let doc = Json::obj([("a", Json::Arr(vec![Json::num(1), Json::obj([("b", Json::Null)])])), ("c", Json::str("x"))]);
+        let pretty = doc.to_pretty();
+        assert!(pretty.contains("\n  \"a\": [\n"), "{pretty}");
+        assert_eq!(Json::parse(&pretty).expect("pretty output parses"), doc);
     }
 
     #[test]

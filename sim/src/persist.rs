@@ -150,13 +150,28 @@ impl Tracker {
     }
 
     /// Observe the engine and SimFs after a command, an event or an `Advance` step.
+    /// Nothing is observed once an armed crash point was taken: what happens after it never
+    /// reaches the disk the crash leaves (`fs/crash_point.rs`).
     pub fn observe(&mut self, server: &Server, sim: &SimEnv, log: &mut EpochLog, marks: &mut Marks) {
+        if sim.fs.crash_point_taken().is_some() {
+            return;
+        }
         let now_us = keel::env::Clock::monotonic_us(&sim.clock);
         self.note_policy(server);
         self.observe_children(server, sim, log, now_us);
         self.observe_rdb_file(sim, log, now_us, marks);
-        self.observe_aof(server, sim, log, now_us);
+        self.observe_aof(server, sim, log, now_us, false);
         self.observe_marks(server, marks, log.len());
+    }
+
+    /// Observe the disk state put back at a crash point (bounded exhaustive mode), dated
+    /// `at_us`, the crash point's time: what that state shows durable (the AOF's durable
+    /// prefix, `dump.rdb`'s durable inode) was durable when the crash happened.
+    pub fn observe_crash_point(&mut self, server: &Server, sim: &SimEnv, log: &mut EpochLog, marks: &mut Marks, at_us: u64) {
+        self.note_policy(server);
+        self.observe_children(server, sim, log, at_us);
+        self.observe_rdb_file(sim, log, at_us, marks);
+        self.observe_aof(server, sim, log, at_us, true);
     }
 
     fn note_policy(&mut self, server: &Server) {
@@ -223,8 +238,8 @@ impl Tracker {
         }
     }
 
-    /// AOF: file switches, fsync results, and the durable prefix.
-    fn observe_aof(&mut self, server: &Server, sim: &SimEnv, log: &mut EpochLog, now_us: u64) {
+    /// AOF: file switches, fsync results, and the durable prefix (recomputed when `force`).
+    fn observe_aof(&mut self, server: &Server, sim: &SimEnv, log: &mut EpochLog, now_us: u64, force: bool) {
         let ino = sim.fs.visible_ino(&self.aof_path);
         let open = server.aof.status == AofStatus::On && server.aof.file.is_some();
         let switched = ino != self.aof_ino;
@@ -262,7 +277,7 @@ impl Tracker {
         // A write with no AOF bytes of its own (a no-op write) lands at an offset that may be
         // durable already.
         let covered = self.offsets.first().is_some_and(|&(_, off)| off <= self.durable_len);
-        if !synced && !dir_synced && !switched && !covered {
+        if !synced && !dir_synced && !switched && !covered && !force {
             return;
         }
         let durable_len = sim.fs.durable_prefix_len(&self.aof_path);

@@ -15,10 +15,14 @@ use keel::env::Clock;
 use keel::resp::{encode_command, parse_frame, FrameLimits};
 use keel::server::Server;
 
+use keel_models::oracle::Policy;
+
 use crate::check::{engine_state, visible_at, Failure};
 use crate::fork::{ChildProgress, OrphanPolicy};
+use crate::fs::PowerLossPlan;
 use crate::harness::Harness;
-use crate::marks;
+use crate::ledger::{clean_field, CrashRecord, Outcome};
+use crate::marks::{self, CRASH_PHASE_PREFIX};
 use crate::persist::ADVANCE_STEP_US;
 
 /// How the server goes down.
@@ -28,6 +32,54 @@ pub enum CrashKind {
     Process(OrphanPolicy),
     /// The machine loses power.
     PowerLoss,
+    /// The engine exits on a fatal persistence error (a process crash that drops the child).
+    FatalExit,
+}
+
+impl CrashKind {
+    /// The ledger's name of the kind (see `ledger.rs`).
+    fn name(self) -> &'static str {
+        match self {
+            CrashKind::Process(OrphanPolicy::KeepRunning) => "process-crash-orphan",
+            CrashKind::Process(_) => "process-crash",
+            CrashKind::PowerLoss => "power-loss",
+            CrashKind::FatalExit => "fatal-exit",
+        }
+    }
+}
+
+/// The ledger's name of an oracle policy.
+fn policy_name(policy: &Policy) -> &'static str {
+    match policy {
+        Policy::Always => "always",
+        Policy::Everysec { .. } => "everysec",
+        Policy::No => "no",
+        Policy::RdbOnly => "rdb",
+        Policy::None => "none",
+    }
+}
+
+/// A start-up error as a ledger/report key: runs of 3+ digits (pids, sizes, offsets) become
+/// `N`, so equal errors group; errno numbers (1–2 digits) stay.
+pub fn normalize_error(error: &str) -> String {
+    let mut out = String::with_capacity(error.len());
+    let mut digits = String::new();
+    for c in error.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.len() >= 3 {
+            out.push('N');
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Start-up attempts after a crash when injected faults make start-up fail. Refusing to start
@@ -65,7 +117,7 @@ impl Harness {
         let why = self.server.fatal_error().unwrap_or_default();
         self.sim.trace.record(format_args!("fatal persistence error, exiting: {why}"));
         self.stats.marks.hit(marks::FATAL_EXIT);
-        self.crash_and_restart(CrashKind::Process(OrphanPolicy::Drop))
+        self.crash_and_restart(CrashKind::FatalExit)
     }
 
     /// `us` of simulated time pass with the event loop running (see the module doc).
@@ -83,6 +135,9 @@ impl Harness {
                 s.maybe_cron();
             });
             self.observe()?;
+            if self.sim.fs.crash_point_taken().is_some() {
+                break; // the machine crashed during this step (exhaustive mode)
+            }
         }
         Ok(())
     }
@@ -123,34 +178,62 @@ impl Harness {
     /// End the epoch: check acks, crash, restart from the simulated disk, check the recovery
     /// (P1–P4, expiry), and reset the model to what was recovered.
     pub(crate) fn crash_and_restart(&mut self, kind: CrashKind) -> Result<(), Failure> {
+        self.crash_and_restart_with(kind, None, None)
+    }
+
+    /// [`Harness::crash_and_restart`] with what a power loss keeps decided by `plan` (`None`:
+    /// the seeded power-loss stream) and the crash dated `crash_at_us` (`None`: now; a crash
+    /// point taken earlier in the event passes its own time). Appends the crash to the ledger.
+    pub(crate) fn crash_and_restart_with(
+        &mut self,
+        kind: CrashKind,
+        plan: Option<&mut dyn PowerLossPlan>,
+        crash_at_us: Option<u64>,
+    ) -> Result<(), Failure> {
         self.check_acks()?;
-        let crash_at_us = self.now_us();
+        let crash_at_us = crash_at_us.unwrap_or_else(|| self.now_us());
         let policy = self.tracker.policy(crash_at_us, self.fsync_max_us);
         let phase = self.tracker.crash_phase(&self.server, &self.sim);
         self.stats.marks.hit(phase);
         self.sim.trace.record(format_args!("crash {kind:?} under {policy:?} in {phase:?}"));
-        match kind {
-            CrashKind::PowerLoss => {
-                self.sim.power_loss();
-                self.stats.power_losses += 1;
-                self.stats.marks.hit(marks::POWER_LOSS);
-            }
-            CrashKind::Process(orphans) => {
-                self.sim.process_crash(orphans);
-                self.stats.crashes += 1;
-                self.stats.marks.hit(marks::PROCESS_CRASH);
-            }
+        let mut record = CrashRecord {
+            policy: policy_name(&policy).into(),
+            kind: kind.name().into(),
+            site: self.sim.fs.last_site().map_or("none".into(), |s| clean_field(&s.label())),
+            phase: clean_field(phase.strip_prefix(CRASH_PHASE_PREFIX).unwrap_or(phase)),
+            writes: self.log.len() as u64,
+            k: None,
+            k_min: None,
+            lost_acked: 0,
+            window_us: 0,
+            refused: 0,
+            outcome: Outcome::Refused,
+        };
+        self.go_down(kind, plan);
+        let started = self.start_server();
+        record.refused = self.refused_starts;
+        if let Err(error) = started {
+            self.stats.ledger.push(record);
+            return Err(self.fail("startup", format!("restart under {policy:?} after a crash in {phase:?}"), error));
         }
-        self.start_server().map_err(|error| {
-            self.fail("startup", format!("restart under {policy:?} after a crash in {phase:?}"), error)
-        })?;
         self.mark_load();
+        record.outcome = if self.server.aof.loaded_truncated { Outcome::Truncated } else { Outcome::Clean };
         let now_ms = self.sim.clock.unix_ms();
         let recovered = engine_state(&self.server);
-        let verdict = self
-            .log
-            .check_recovery(&recovered, now_ms, crash_at_us, policy.clone())
-            .map_err(|v| self.fail("recovery", format!("restart under {policy:?} after a crash in {phase:?}"), v.to_string()))?;
+        let verdict = match self.log.check_recovery(&recovered, now_ms, crash_at_us, policy.clone()) {
+            Ok(v) => v,
+            Err(v) => {
+                record.outcome = Outcome::Violation;
+                self.stats.ledger.push(record);
+                let at = format!("restart under {policy:?} after a crash in {phase:?}");
+                return Err(self.fail("recovery", at, v.to_string()));
+            }
+        };
+        record.k = Some(verdict.matched_prefix_k as u64);
+        record.k_min = Some(verdict.k_min as u64);
+        record.lost_acked = verdict.lost_acked as u64;
+        record.window_us = self.log.executed_at_us(verdict.matched_prefix_k).map_or(0, |t| crash_at_us.saturating_sub(t));
+        self.stats.ledger.push(record);
         self.stats.recoveries += 1;
         self.stats.marks.hit(marks::RECOVERY_CHECKED);
         if !visible_at(&recovered, now_ms).is_empty() {
@@ -170,6 +253,42 @@ impl Harness {
         Ok(())
     }
 
+    /// Crash at the crash point taken (bounded exhaustive mode): the disk is put back as it was
+    /// right after that operation, then the process crashes (`plan` is `None`) or the machine
+    /// loses power (`plan` decides what survives); restart and check as after any crash, dated
+    /// at the crash point. Does nothing if no crash point was taken.
+    pub fn crash_at_crash_point(&mut self, plan: Option<&mut dyn PowerLossPlan>) -> Result<(), Failure> {
+        let Some((at_us, _)) = self.sim.fs.crash_point_taken() else { return Ok(()) };
+        self.sim.fs.restore_crash_point();
+        self.tracker.observe_crash_point(&self.server, &self.sim, &mut self.log, &mut self.stats.marks, at_us);
+        let kind = if plan.is_some() { CrashKind::PowerLoss } else { CrashKind::Process(OrphanPolicy::Drop) };
+        self.crash_and_restart_with(kind, plan, Some(at_us))
+    }
+
+    /// The machine or the process goes down (`plan`: what a power loss keeps).
+    fn go_down(&mut self, kind: CrashKind, plan: Option<&mut dyn PowerLossPlan>) {
+        match kind {
+            CrashKind::PowerLoss => {
+                match plan {
+                    Some(plan) => self.sim.power_loss_with(plan),
+                    None => self.sim.power_loss(),
+                }
+                self.stats.power_losses += 1;
+                self.stats.marks.hit(marks::POWER_LOSS);
+            }
+            CrashKind::Process(orphans) => {
+                self.sim.process_crash(orphans);
+                self.stats.crashes += 1;
+                self.stats.marks.hit(marks::PROCESS_CRASH);
+            }
+            CrashKind::FatalExit => {
+                self.sim.process_crash(OrphanPolicy::Drop);
+                self.stats.crashes += 1;
+                self.stats.marks.hit(marks::PROCESS_CRASH);
+            }
+        }
+    }
+
     /// Start a server on the simulated disk. A start-up that fails because an I/O fault was
     /// injected while it ran (EIO on the fsync of the loaded file, …) is retried, as an
     /// operator would restart it; one that fails with no fault injected is P4's failure: from
@@ -178,7 +297,11 @@ impl Harness {
     /// A full disk is not transient: start-up refuses (P4: it must make the loaded AOF durable
     /// by copying it, see `keel::aof::load`), so before the retry the operator adds space
     /// (the capacity doubles).
+    ///
+    /// Refused attempts are counted in `refused_starts` and, by normalized error, in the
+    /// run's `refusals`.
     pub(crate) fn start_server(&mut self) -> Result<(), String> {
+        self.refused_starts = 0;
         for attempt in 1..=STARTS_MAX {
             let faults_before = self.io_faults();
             let enospc_before = self.sim.fs.fault_count(crate::fs::FaultKind::Enospc);
@@ -190,6 +313,8 @@ impl Harness {
             }
             self.sim.trace.record(format_args!("start-up failed under an injected fault, restarting: {error}"));
             self.stats.marks.hit(marks::STARTUP_RETRIED);
+            self.refused_starts += 1;
+            *self.stats.refusals.entry(normalize_error(&error)).or_insert(0) += 1;
             if self.sim.fs.fault_count(crate::fs::FaultKind::Enospc) > enospc_before {
                 let mut config = self.sim.fs.config();
                 config.capacity_bytes = config.capacity_bytes.map(|c| c.saturating_mul(2));

@@ -6,19 +6,34 @@
 //! `{"seed": 7, "hash": "<16 hex>", "trace_hash": "<16 hex>", "commands": N, "writes": N,
 //!   "crashes": N, "power_losses": N, "recoveries": N, "faults": {"Kind": N},
 //!   "marks": {"name": N}, "failure": null | {"event": N, "kind": "...", "at": "...",
-//!   "detail": "..."}}`. `hash` is the per-seed result hash: equal for equal runs.
+//!   "detail": "..."}, "persistence": "mixed", "sim_time_us": N, "ledger": ["<record>", ...],
+//!   "refusals": {"<start-up error>": N}}`. `hash` is the per-seed result hash: equal for equal
+//! runs. Ledger records are encoded as `ledger.rs` specifies. Files from before the ledger
+//! existed (no `persistence`, `sim_time_us`, `ledger`, `refusals`) read with those empty.
+//! `run` also writes `"jobs": J` and `"dirty": ["path", ...]` (files that differed from the
+//! commit when the campaign ran) at the top level.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::check::Failure;
 use crate::json::Json;
+use crate::ledger::CrashRecord;
+use crate::scenario::PersistMode;
 use crate::marks::{Marks, CRASH_PHASE_PREFIX, MARKS};
 use crate::runner::{SeedResult, Summary};
 
 /// The replay command of a seed.
 pub fn replay_command(seed: u64) -> String {
     format!("cargo run -p keel-sim --release -- replay --seed {seed}")
+}
+
+/// The replay command of a seed run under `mode`.
+pub fn replay_command_with(seed: u64, mode: PersistMode) -> String {
+    match mode {
+        PersistMode::Mixed => replay_command(seed),
+        m => format!("{} --persistence {}", replay_command(seed), m.name()),
+    }
 }
 
 /// What every failure prints: seed, commit, the violation and how to replay it.
@@ -58,11 +73,15 @@ pub fn result_to_json(r: &SeedResult) -> Json {
         ("faults".into(), counts(r.faults.iter().map(|(k, v)| (k.as_str(), *v)))),
         ("marks".into(), counts(r.marks.iter())),
         ("failure".into(), failure),
+        ("persistence".into(), Json::str(r.persistence.name())),
+        ("sim_time_us".into(), Json::num(r.sim_time_us)),
+        ("ledger".into(), Json::Arr(r.ledger.iter().map(|c| Json::str(c.to_string())).collect())),
+        ("refusals".into(), counts(r.refusals.iter().map(|(k, v)| (k.as_str(), *v)))),
     ])
 }
 
 /// A failure kind read back from a file: map it onto the static names the harness uses.
-fn kind_name(kind: &str) -> &'static str {
+pub(crate) fn kind_name(kind: &str) -> &'static str {
     ["reply", "audit", "recovery", "ack-order", "protocol", "panic", "config", "startup"]
         .into_iter()
         .find(|k| *k == kind)
@@ -94,7 +113,22 @@ pub fn result_from_json(v: &Json) -> Result<SeedResult, String> {
         }),
         _ => None,
     };
+    let persistence = match v.get("persistence").and_then(Json::as_str) {
+        Some(p) => PersistMode::parse(p)?,
+        None => PersistMode::Mixed,
+    };
+    let ledger = match v.get("ledger") {
+        Some(Json::Arr(items)) => items
+            .iter()
+            .map(|i| i.as_str().ok_or_else(|| "a ledger record is not a string".to_string()).and_then(CrashRecord::parse))
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => Vec::new(),
+    };
     Ok(SeedResult {
+        persistence,
+        sim_time_us: v.get("sim_time_us").and_then(Json::as_u64).unwrap_or(0),
+        ledger,
+        refusals: map("refusals"),
         seed: num("seed")?,
         hash: hex("hash")?,
         trace_hash: hex("trace_hash")?,
@@ -109,11 +143,30 @@ pub fn result_from_json(v: &Json) -> Result<SeedResult, String> {
     })
 }
 
+/// The top-level facts of a result file besides its results.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunMeta {
+    pub commit: String,
+    pub wall_ms: u64,
+    /// Worker threads (0: unknown).
+    pub jobs: u64,
+    /// Files that differed from the commit when the campaign ran.
+    pub dirty: Vec<String>,
+}
+
 /// The result file of a campaign.
 pub fn results_file(commit: &str, wall_ms: u64, results: &[SeedResult]) -> String {
+    results_file_with(&RunMeta { commit: commit.into(), wall_ms, ..RunMeta::default() }, results)
+}
+
+/// The result file of a campaign, with every top-level fact.
+pub fn results_file_with(meta: &RunMeta, results: &[SeedResult]) -> String {
+    let dirty = Json::Arr(meta.dirty.iter().map(|d| Json::str(d.as_str())).collect());
     let doc = Json::Obj(vec![
-        ("commit".into(), Json::str(commit)),
-        ("wall_ms".into(), Json::num(wall_ms)),
+        ("commit".into(), Json::str(meta.commit.as_str())),
+        ("wall_ms".into(), Json::num(meta.wall_ms)),
+        ("jobs".into(), Json::num(meta.jobs)),
+        ("dirty".into(), dirty),
         ("results".into(), Json::Arr(results.iter().map(result_to_json).collect())),
     ]);
     let mut text = doc.to_text();
@@ -123,14 +176,24 @@ pub fn results_file(commit: &str, wall_ms: u64, results: &[SeedResult]) -> Strin
 
 /// Read a result file: its commit, wall time and results.
 pub fn read_results_file(text: &str) -> Result<(String, u64, Vec<SeedResult>), String> {
+    read_results_with(text).map(|(meta, results)| (meta.commit, meta.wall_ms, results))
+}
+
+/// Read a result file with every top-level fact.
+pub fn read_results_with(text: &str) -> Result<(RunMeta, Vec<SeedResult>), String> {
     let doc = Json::parse(text)?;
-    let commit = doc.get("commit").and_then(Json::as_str).unwrap_or("unknown").to_string();
-    let wall_ms = doc.get("wall_ms").and_then(Json::as_u64).unwrap_or(0);
+    let dirty = doc.get("dirty").and_then(Json::as_array).unwrap_or_default();
+    let meta = RunMeta {
+        commit: doc.get("commit").and_then(Json::as_str).unwrap_or("unknown").to_string(),
+        wall_ms: doc.get("wall_ms").and_then(Json::as_u64).unwrap_or(0),
+        jobs: doc.get("jobs").and_then(Json::as_u64).unwrap_or(0),
+        dirty: dirty.iter().filter_map(|d| d.as_str().map(str::to_string)).collect(),
+    };
     let Some(Json::Arr(items)) = doc.get("results") else {
         return Err("no \"results\" array".into());
     };
     let results = items.iter().map(result_from_json).collect::<Result<Vec<_>, _>>()?;
-    Ok((commit, wall_ms, results))
+    Ok((meta, results))
 }
 
 fn rate(n: u64, wall_s: f64) -> String {

@@ -12,6 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::check::Failure;
 use crate::harness::{Harness, Hooks};
+use crate::ledger::CrashRecord;
 use crate::marks::Marks;
 use crate::scenario::{Event, PersistMode, Scenario};
 use crate::trace::Trace;
@@ -31,6 +32,14 @@ pub struct SeedResult {
     pub faults: BTreeMap<String, u64>,
     pub marks: Marks,
     pub failure: Option<Failure>,
+    /// The persistence the seed ran under (`Mixed`: chosen per seed).
+    pub persistence: PersistMode,
+    /// Simulated time at the end of the run.
+    pub sim_time_us: u64,
+    /// The durability ledger: one record per crash.
+    pub ledger: Vec<CrashRecord>,
+    /// Start-up attempts refused under an injected fault, by normalized error.
+    pub refusals: BTreeMap<String, u64>,
 }
 
 /// Run `seed`'s generated scenario.
@@ -40,7 +49,9 @@ pub fn run_seed(seed: u64) -> SeedResult {
 
 /// Run `seed`'s generated scenario with the persistence `mode` forced.
 pub fn run_seed_with(seed: u64, mode: PersistMode) -> SeedResult {
-    run_scenario(&Scenario::generate_with(seed, mode), Hooks::default()).0
+    let mut result = run_scenario(&Scenario::generate_with(seed, mode), Hooks::default()).0;
+    result.persistence = mode;
+    result
 }
 
 /// Run a scenario; also returns the trace for `replay`.
@@ -78,6 +89,10 @@ pub fn run_events(scenario: &Scenario, events: &[Event], hooks: Hooks) -> (SeedR
         faults: h.fault_counts(),
         marks: s.marks.clone(),
         failure,
+        persistence: PersistMode::Mixed,
+        sim_time_us: h.now_us(),
+        ledger: s.ledger.clone(),
+        refusals: s.refusals.clone(),
     };
     result.hash = result_hash(&result);
     (result, trace)
@@ -106,6 +121,10 @@ fn empty_result(seed: u64, failure: Option<Failure>) -> SeedResult {
         faults: BTreeMap::new(),
         marks: Marks::default(),
         failure,
+        persistence: PersistMode::Mixed,
+        sim_time_us: 0,
+        ledger: Vec::new(),
+        refusals: BTreeMap::new(),
     };
     r.hash = result_hash(&r);
     r

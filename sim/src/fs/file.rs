@@ -12,11 +12,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use keel::env::File;
 
 use super::faults::{Fault, FaultKind, FsOp, FsyncProfile};
+use super::site::{DiskOp, FileClass, Site};
 use super::state::{apply_data, write_at, DataOp, FsState, Ino, SERVER};
 use super::{errno, lock};
 
 pub(crate) struct SimFile {
     pub(crate) state: Arc<Mutex<FsState>>,
+    /// What kind of file this is, fixed at open (for crash-point sites).
+    pub(crate) class: FileClass,
     pub(crate) ino: Ino,
     pub(crate) epoch: u64,
     pub(crate) server_epoch: u64,
@@ -54,6 +57,7 @@ impl SimFile {
                 inode.cache = inode.durable.clone();
             }
             st.trace.record(format_args!("fs.{what} h{h} ino={ino} -> EIO dropped={dropped}"));
+            st.boundary(Site::new(self.class, DiskOp::Fsync));
             return Err(errno::eio());
         }
         let inode = st.inodes.get_mut(&ino).ok_or_else(errno::ebadf)?;
@@ -64,6 +68,7 @@ impl SimFile {
         let len = inode.durable.len();
         st.log_sync(ino, true);
         st.trace.record(format_args!("fs.{what} h{h} ino={ino} ops={} len={len}", pending.len()));
+        st.boundary(Site::new(self.class, DiskOp::Fsync));
         Ok(())
     }
 }
@@ -109,6 +114,9 @@ impl File for SimFile {
             inode.pending.push(DataOp::Write { offset, data: buf[..n].to_vec() });
         }
         st.trace.record(format_args!("fs.write h{h} ino={ino} off={offset} len={} -> {n}", buf.len()));
+        if n > 0 {
+            st.boundary(Site::new(self.class, DiskOp::Write));
+        }
         Ok(n)
     }
 
@@ -147,6 +155,7 @@ impl File for SimFile {
         inode.pending.push(DataOp::SetLen(len));
         let (h, ino) = (self.handle, self.ino);
         st.trace.record(format_args!("fs.set_len h{h} ino={ino} {old_len}->{len}"));
+        st.boundary(Site::new(self.class, DiskOp::SetLen));
         Ok(())
     }
 

@@ -48,17 +48,22 @@
 //!   back at their last durable inode, unlinked names reappear. Afterwards page cache = durable
 //!   and visible = durable.
 //!
-//! Every operation and fault is recorded in the [`Trace`].
+//! Every operation and fault is recorded in the [`Trace`]. Every state-changing operation is a
+//! crash point, counted with its site (`site.rs`, `crash_point.rs`).
 
 mod crash;
+mod crash_point;
 mod faults;
 mod file;
+pub mod site;
 mod state;
 
 pub use crash::{
     KeepAll, LoseAll, PendingWrite, PowerLossPlan, RandomPlan, ScriptedPlan, Survival, SECTOR_BYTES,
 };
+pub use crash_point::{PendingChoice, PowerLossChoices};
 pub use faults::{Fault, FaultConfig, FaultKind, FsOp, FsyncProfile, PowerLossRates};
+pub use site::{DiskOp, FileClass, Site};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -75,6 +80,11 @@ use faults::FaultDice;
 use file::SimFile;
 use state::{norm_dir, not_found, split, DataOp, FsState, MetaOp};
 pub use state::SyncRecord;
+
+/// The last component of `path` (empty if none).
+fn file_name(path: &Path) -> String {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string()
+}
 
 /// The `ino` of a [`SyncRecord`] for a successful directory fsync (no inode has this number).
 pub const DIR_SYNC_INO: u64 = u64::MAX;
@@ -243,7 +253,8 @@ impl SimFs {
         self.lock().meta_pending.len()
     }
 
-    fn open_ino(st: &mut FsState, path: &Path, opts: OpenOptions) -> io::Result<u64> {
+    /// Open `path`'s inode; also returns the state change the open made (create, truncate).
+    fn open_ino(st: &mut FsState, path: &Path, opts: OpenOptions) -> io::Result<(u64, Option<DiskOp>)> {
         let (dir, name) = split(path)?;
         if st.dirs.contains_key(&norm_dir(path)) {
             return Err(io::Error::from_raw_os_error(21)); // EISDIR
@@ -259,15 +270,16 @@ impl SimFs {
                     if let Some(inode) = st.inodes.get_mut(&ino) {
                         inode.cache.clear();
                         inode.pending.push(DataOp::SetLen(0));
+                        return Ok((ino, Some(DiskOp::Truncate)));
                     }
                 }
-                Ok(ino)
+                Ok((ino, None))
             }
             None if opts.create || opts.create_new => {
                 let ino = st.new_inode();
                 st.dir_mut(&dir)?.visible.insert(name.clone(), ino);
                 st.meta_pending.push(MetaOp::Link { dir, name, ino });
-                Ok(ino)
+                Ok((ino, Some(DiskOp::Create)))
             }
             None => Err(not_found(path)),
         }
@@ -278,8 +290,8 @@ impl Fs for SimFs {
     fn open(&self, path: &Path, opts: OpenOptions) -> io::Result<FileRef> {
         let mut st = self.lock();
         st.plain_fault(FsOp::Open)?;
-        let ino = match Self::open_ino(&mut st, path, opts) {
-            Ok(ino) => ino,
+        let (ino, change) = match Self::open_ino(&mut st, path, opts) {
+            Ok(opened) => opened,
             Err(e) => {
                 st.trace.record(format_args!("fs.open {} -> {:?}", path.display(), e.kind()));
                 return Err(e);
@@ -288,8 +300,13 @@ impl Fs for SimFs {
         let handle = st.next_handle;
         st.next_handle += 1;
         st.trace.record(format_args!("fs.open {} {opts:?} -> h{handle} ino={ino}", path.display()));
+        let class = FileClass::of(&file_name(path), st.current_owner != state::SERVER);
+        if let Some(op) = change {
+            st.boundary(Site::new(class, op));
+        }
         Ok(Arc::new(SimFile {
             state: Arc::clone(&self.state),
+            class,
             ino,
             epoch: st.epoch,
             server_epoch: st.server_epoch,
@@ -312,7 +329,9 @@ impl Fs for SimFs {
         st.dir_mut(&from_dir)?.visible.remove(&from_name);
         st.dir_mut(&to_dir)?.visible.insert(to_name.clone(), ino);
         st.trace.record(format_args!("fs.rename {} -> {} ino={ino}", from.display(), to.display()));
+        let class = FileClass::of(&from_name, st.current_owner != state::SERVER);
         st.meta_pending.push(MetaOp::Rename { from_dir, from: from_name, to_dir, to: to_name, ino });
+        st.boundary(Site::new(class, DiskOp::Rename));
         Ok(())
     }
 
@@ -323,7 +342,9 @@ impl Fs for SimFs {
         let ino = st.lookup(path)?;
         st.dir_mut(&dir)?.visible.remove(&name);
         st.trace.record(format_args!("fs.unlink {} ino={ino}", path.display()));
+        let class = FileClass::of(&name, st.current_owner != state::SERVER);
         st.meta_pending.push(MetaOp::Unlink { dir, name, ino });
+        st.boundary(Site::new(class, DiskOp::Unlink));
         Ok(())
     }
 
@@ -358,6 +379,7 @@ impl Fs for SimFs {
         }
         st.log_sync(DIR_SYNC_INO, true);
         st.trace.record(format_args!("fs.fsync_dir {} changes={}", key.display(), now.len()));
+        st.boundary(Site::new(FileClass::Dir, DiskOp::FsyncDir));
         Ok(())
     }
 
@@ -366,15 +388,22 @@ impl Fs for SimFs {
         st.plain_fault(FsOp::CreateDir)?;
         let key = norm_dir(dir);
         let mut prefix = PathBuf::new();
+        let mut created = false;
         for c in key.components() {
             prefix.push(c);
             let k = norm_dir(&prefix);
             if !st.dirs.contains_key(&k) && st.lookup(&k).is_ok() {
                 return Err(io::Error::new(io::ErrorKind::AlreadyExists, "a file has that name"));
             }
-            st.dirs.entry(k).or_default();
+            if let std::collections::btree_map::Entry::Vacant(e) = st.dirs.entry(k) {
+                e.insert(Default::default());
+                created = true;
+            }
         }
         st.trace.record(format_args!("fs.create_dir_all {}", key.display()));
+        if created {
+            st.boundary(Site::new(FileClass::Dir, DiskOp::CreateDir));
+        }
         Ok(())
     }
 }

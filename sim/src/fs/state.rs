@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use super::crash_point::CrashPoints;
 use super::faults::{Fault, FaultConfig, FaultDice, FaultKind, FsOp};
 use crate::clock::SimClock;
 use crate::trace::Trace;
@@ -36,7 +37,7 @@ pub(crate) enum DataOp {
     SetLen(u64),
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Inode {
     pub cache: Vec<u8>,
     pub durable: Vec<u8>,
@@ -61,7 +62,7 @@ impl MetaOp {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Dir {
     pub visible: BTreeMap<String, Ino>,
     pub durable: BTreeMap<String, Ino>,
@@ -87,6 +88,8 @@ pub(crate) struct FsState {
     pub in_background: bool,
     /// Every file fsync since the last `SimFs::take_sync_log` (bounded; see `SYNC_LOG_MAX`).
     pub sync_log: Vec<SyncRecord>,
+    /// Counted state-changing operations and the armed crash point (`crash_point.rs`).
+    pub crash_points: CrashPoints,
 }
 
 /// One file fsync as the harness observes it: which inode, whether it succeeded, and whether a
@@ -164,6 +167,7 @@ impl FsState {
             clock: None,
             in_background: false,
             sync_log: Vec::new(),
+            crash_points: CrashPoints::default(),
         }
     }
 

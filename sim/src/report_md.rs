@@ -1,0 +1,422 @@
+//! The crash-recovery campaign report (`keel-sim report`): one Markdown page,
+//! `reports/<date>-<commit7>-<campaign>.md`, with its SVG plots beside it
+//! (`<date>-<commit7>-<campaign>-<plot>.svg`).
+//!
+//! Sections, in order: the campaign (commit, seeds, simulated time, commands, crashes by kind,
+//! restarts, wall time, crash-recover-check cycles per second); the durability ledger per
+//! fsync policy (matched prefix k against its lower bound k_min, acknowledged writes lost, the
+//! data-loss window; distributions plotted per policy); crash-point coverage by disk-operation
+//! site and by persistence phase, with sites never hit called out, and the bounded exhaustive
+//! mode's crash states; faults injected and recovery outcomes, each marked allowed or not;
+//! coverage marks reached and not reached; failures (seed, minimized scenario, first
+//! divergence, replay commands).
+//!
+//! This module is pure: it turns parsed inputs into text; `cli.rs` reads and writes the files.
+
+use std::fmt::Write as _;
+
+use crate::check::Failure;
+use crate::exhaust::ExhaustResult;
+use crate::failure_file::FailureFile;
+use crate::fs::site::EXPECTED_SITES;
+use crate::ledger::Outcome;
+use crate::marks::{CRASH_PHASE_PREFIX, MARKS};
+use crate::report_stats::{quantile, PolicyLedger, Totals, LOST_BUCKETS, POLICIES, SLACK_BUCKETS, WINDOW_MS_BUCKETS};
+use crate::report_svg::{bar_chart, histograms, Bar, Panel};
+use crate::runner::SeedResult;
+use crate::scenario::PersistMode;
+
+/// One campaign result file (`run --json`, `merge --json`).
+#[derive(Clone, Debug, Default)]
+pub struct CampaignFile {
+    pub path: String,
+    pub commit: String,
+    pub wall_ms: u64,
+    pub jobs: u64,
+    /// Files that differed from the commit when the campaign ran.
+    pub dirty: Vec<String>,
+    pub results: Vec<SeedResult>,
+}
+
+/// The exhaustive mode's result file (`exhaust --json`).
+#[derive(Clone, Debug, Default)]
+pub struct ExhaustFile {
+    pub commit: String,
+    pub wall_ms: u64,
+    pub results: Vec<ExhaustResult>,
+}
+
+/// A failed seed of the campaign, with its failure file if it could be shrunk and written.
+#[derive(Clone, Debug)]
+pub struct FailureNote {
+    pub seed: u64,
+    pub persistence: PersistMode,
+    pub failure: Failure,
+    /// The failure file's path (as the replay command names it) and contents; the report
+    /// links it as `failures/<name>` beside itself.
+    pub file: Option<(String, FailureFile)>,
+    /// Why there is no failure file, if there is none.
+    pub note: Option<String>,
+}
+
+/// Everything a report is made from.
+pub struct ReportInput<'a> {
+    /// `YYYY-MM-DD`.
+    pub date: &'a str,
+    pub name: &'a str,
+    /// The one command that regenerates the report.
+    pub regenerate: &'a str,
+    pub campaigns: &'a [CampaignFile],
+    pub exhaust: Option<&'a ExhaustFile>,
+    pub failures: &'a [FailureNote],
+}
+
+/// The report's page and plots (file name, SVG text).
+pub struct Report {
+    pub markdown: String,
+    pub plots: Vec<(String, String)>,
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The commit of the report: the campaigns' commit(s), first 7 characters each.
+pub fn commit7(campaigns: &[CampaignFile]) -> String {
+    let mut commits: Vec<String> = campaigns.iter().map(|c| c.commit.chars().take(7).collect()).collect();
+    commits.sort();
+    commits.dedup();
+    if commits.is_empty() {
+        "unknown".into()
+    } else {
+        commits.join("+")
+    }
+}
+
+/// The base name of the report's files: `<date>-<commit7>-<campaign>`.
+pub fn base_name(input: &ReportInput<'_>) -> String {
+    format!("{}-{}-{}", input.date, commit7(input.campaigns), input.name)
+}
+
+fn rate(n: u64, wall_ms: u64) -> String {
+    if wall_ms == 0 {
+        "-".into()
+    } else {
+        thousands((n as f64 * 1000.0 / wall_ms as f64).round() as u64)
+    }
+}
+
+/// Build the page and the plots.
+pub fn build(input: &ReportInput<'_>) -> Result<Report, String> {
+    let base = base_name(input);
+    let totals = Totals::of(input.campaigns.iter().flat_map(|c| c.results.iter()));
+    let mut md = String::new();
+    let mut plots = Vec::new();
+    header(&mut md, input, &base);
+    campaign_section(&mut md, input, &totals);
+    ledger_section(&mut md, &totals, &base, &mut plots)?;
+    coverage_section(&mut md, &totals, input.exhaust, &base, &mut plots)?;
+    outcomes_section(&mut md, &totals);
+    marks_section(&mut md, &totals);
+    failures_section(&mut md, input, &totals);
+    Ok(Report { markdown: md, plots })
+}
+
+fn header(md: &mut String, input: &ReportInput<'_>, base: &str) {
+    let _ = writeln!(md, "# Crash-recovery campaign `{}`: {}, commit {}\n", input.name, input.date, commit7(input.campaigns));
+    let _ = writeln!(md, "Generated by `keel-sim report` (file `{base}.md`); regenerate with `{}`.", input.regenerate);
+    let files: Vec<String> = input.campaigns.iter().map(|c| format!("`{}`", c.path)).collect();
+    let _ = writeln!(md, "Made from the campaign result file(s) {}.\n", files.join(", "));
+}
+
+fn campaign_section(md: &mut String, input: &ReportInput<'_>, t: &Totals) {
+    let _ = writeln!(md, "## 1. The campaign\n\n| | |\n|---|---|");
+    let mut dirty: Vec<&str> = input.campaigns.iter().flat_map(|c| c.dirty.iter().map(String::as_str)).collect();
+    dirty.sort_unstable();
+    dirty.dedup();
+    let commits: Vec<&str> = input.campaigns.iter().map(|c| c.commit.as_str()).collect();
+    let mut commit_line = format!("`{}`", commits.join("`, `"));
+    if !dirty.is_empty() {
+        let shown: Vec<String> = dirty.iter().take(12).map(|d| format!("`{d}`")).collect();
+        let more = if dirty.len() > 12 { format!(" and {} more", dirty.len() - 12) } else { String::new() };
+        let _ = write!(commit_line, " plus uncommitted changes to {}{more}", shown.join(", "));
+    }
+    let _ = writeln!(md, "| commit | {commit_line} |");
+    let modes: Vec<String> = t
+        .modes
+        .iter()
+        .map(|(m, s)| format!("`--persistence {m}` {} (seeds {}..={})", thousands(s.count), s.first, s.last))
+        .collect();
+    let _ = writeln!(md, "| seeds | {}: {} |", thousands(t.seeds), modes.join("; "));
+    let hours = t.sim_time_us as f64 / 3.6e9;
+    let per_seed = if t.seeds > 0 { t.sim_time_us as f64 / 1e6 / t.seeds as f64 } else { 0.0 };
+    let _ = writeln!(md, "| simulated time | {hours:.1} h in total, {per_seed:.1} s per seed on average |");
+    let _ = writeln!(md, "| commands | {} ({} writes) |", thousands(t.commands), thousands(t.writes));
+    let kinds: Vec<String> = [("power-loss", "power loss"), ("process-crash", "process crash (kill -9)"), ("process-crash-orphan", "process crash leaving a fork child running"), ("fatal-exit", "exit on a fatal AOF error")]
+        .iter()
+        .map(|(k, name)| format!("{name} {}", thousands(t.crash_kinds.get(*k).copied().unwrap_or(0))))
+        .collect();
+    let _ = writeln!(md, "| crashes | {}: {} |", thousands(t.crashes()), kinds.join(", "));
+    let refused: u64 = t.refusals.values().sum();
+    let _ = writeln!(md, "| restarts | {} (one per crash, plus {} start-ups refused under an injected I/O fault and retried) |", thousands(t.restarts), thousands(refused));
+    let _ = writeln!(md, "| recoveries checked by the oracle | {} |", thousands(t.recoveries));
+    let wall_ms: u64 = input.campaigns.iter().map(|c| c.wall_ms).sum();
+    let jobs: Vec<String> = input.campaigns.iter().map(|c| c.jobs.to_string()).collect();
+    let _ = writeln!(md, "| wall time | {:.1} s (sum over the result files; jobs per file: {}) |", wall_ms as f64 / 1000.0, jobs.join(", "));
+    let _ = writeln!(md, "| throughput | {} seeds/s, {} simulated commands/s |", rate(t.seeds, wall_ms), rate(t.commands, wall_ms));
+    let _ = writeln!(md, "| crash-recover-check cycles/s | {} |", rate(t.recoveries, wall_ms));
+    let _ = writeln!(md, "| violations | {} |\n", t.failed.len());
+}
+
+fn ledger_row(md: &mut String, policy: &str, l: &PolicyLedger) {
+    let above = l.checked - l.at_bound;
+    let _ = writeln!(
+        md,
+        "| `{policy}` | {} | {} | {} | {} | {} / {} | {} / {} / {} | {} | {} / {} / {} |",
+        thousands(l.crashes),
+        thousands(l.checked),
+        thousands(l.at_bound),
+        thousands(above),
+        quantile(&l.slack, 0.5),
+        l.slack.iter().max().copied().unwrap_or(0),
+        thousands(l.lost_total),
+        l.lost_max,
+        thousands(l.crashes_losing),
+        thousands(l.unrecovered_total),
+        quantile(&l.windows_ms, 0.5),
+        quantile(&l.windows_ms, 0.99),
+        l.windows_ms.iter().max().copied().unwrap_or(0),
+    );
+}
+
+fn ledger_section(md: &mut String, t: &Totals, base: &str, plots: &mut Vec<(String, String)>) -> Result<(), String> {
+    let _ = writeln!(md, "## 2. Durability ledger per fsync policy\n");
+    let _ = writeln!(
+        md,
+        "For every crash the oracle finds the prefix `k` of the epoch's executed writes that the \
+         restarted server holds, and its lower bound `k_min` under the policy in force (DESIGN §5: \
+         under `always` every acknowledged write; under `everysec` every write acknowledged more \
+         than the window before the crash; under `no` and RDB none — RDB recoveries must equal a \
+         snapshot's fork point instead). *Acknowledged writes lost* are acknowledged writes \
+         beyond `k` (allowed by `everysec`, `no` and RDB; never by `always`). The *data-loss \
+         window* is the simulated time from the execution of the first write not recovered to \
+         the crash (0 when nothing executed was lost). The policy is the weakest one in force \
+         during the epoch (a runtime `CONFIG SET appendfsync`, or a rewrite with \
+         `no-appendfsync-on-rewrite yes`, weakens it).\n"
+    );
+    let _ = writeln!(md, "| policy | crashes | recoveries checked | k = k_min | k > k_min | k − k_min median / max | acked writes lost: total / max per crash / crashes losing any | executed writes not recovered | data-loss window ms p50 / p99 / max |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    let present: Vec<&str> = POLICIES.iter().copied().filter(|p| t.ledger.contains_key(*p)).collect();
+    for p in &present {
+        ledger_row(md, p, &t.ledger[*p]);
+    }
+    let always_lost = t.ledger.get("always").map_or(0, |l| l.lost_total);
+    let verdict = if always_lost == 0 { "✅ none, as the policy promises" } else { "❌ the policy promises none" };
+    let _ = writeln!(md, "\nAcknowledged writes lost under `always`: **{always_lost}** ({verdict}).\n");
+    let panels = |values: fn(&PolicyLedger) -> &Vec<u64>, buckets: &[(&str, u64)]| -> Vec<Panel> {
+        present.iter().map(|p| Panel { title: p.to_string(), buckets: PolicyLedger::histogram(values(&t.ledger[*p]), buckets) }).collect()
+    };
+    let figures: [(&str, &str, &str, Vec<Panel>); 3] = [
+        ("slack", "Recovered prefix above its lower bound (k − k_min), per policy", "k − k_min", panels(|l| &l.slack, SLACK_BUCKETS)),
+        ("lost", "Acknowledged writes lost per crash, per policy", "acknowledged writes lost", panels(|l| &l.lost, LOST_BUCKETS)),
+        ("window", "Data-loss window per crash (simulated ms), per policy", "ms", panels(|l| &l.windows_ms, WINDOW_MS_BUCKETS)),
+    ];
+    for (name, title, x_desc, panels) in figures {
+        let file = format!("{base}-{name}.svg");
+        plots.push((file.clone(), histograms(title, x_desc, &panels)?));
+        let _ = writeln!(md, "![{title}]({file})\n");
+    }
+    Ok(())
+}
+
+fn sorted_desc(map: &std::collections::BTreeMap<String, u64>) -> Vec<Bar> {
+    let mut bars: Vec<Bar> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    bars.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    bars
+}
+
+fn coverage_section(md: &mut String, t: &Totals, exhaust: Option<&ExhaustFile>, base: &str, plots: &mut Vec<(String, String)>) -> Result<(), String> {
+    let _ = writeln!(md, "## 3. Crash-point coverage\n");
+    let _ = writeln!(
+        md,
+        "Where each campaign crash landed: the *site* is the last state-changing disk operation \
+         before the crash (which file, which operation), the *phase* is the persistence state \
+         the harness saw (`marks::CRASH_*`). Sites the engine performs but no crash followed are \
+         called out.\n"
+    );
+    let mut sites = sorted_desc(&t.sites);
+    let never: Vec<&str> = EXPECTED_SITES.iter().copied().filter(|s| !t.sites.contains_key(*s)).collect();
+    sites.extend(never.iter().map(|s| (s.to_string(), 0)));
+    let total = t.crashes().max(1);
+    let _ = writeln!(md, "| site (last disk operation before the crash) | crashes | share |\n|---|---|---|");
+    for (site, n) in &sites {
+        let flag = if *n == 0 { " **never hit**" } else { "" };
+        let _ = writeln!(md, "| {site}{flag} | {} | {:.2} % |", thousands(*n), *n as f64 * 100.0 / total as f64);
+    }
+    let never_text = if never.is_empty() { "none".to_string() } else { never.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ") };
+    let _ = writeln!(md, "\nSites never hit by a campaign crash: {never_text}.\n");
+    let file = format!("{base}-sites.svg");
+    plots.push((file.clone(), bar_chart("Campaign crashes by disk-operation site", "crashes", &sites, true)?));
+    let _ = writeln!(md, "![crashes by site]({file})\n");
+    let mut phases: Vec<Bar> = MARKS
+        .iter()
+        .filter_map(|(m, _)| m.strip_prefix(CRASH_PHASE_PREFIX))
+        .map(|p| (p.to_string(), t.phases.get(p).copied().unwrap_or(0)))
+        .collect();
+    phases.extend(t.phases.iter().filter(|(p, _)| !phases.iter().any(|(q, _)| q == *p)).map(|(p, n)| (p.clone(), *n)).collect::<Vec<_>>());
+    let _ = writeln!(md, "| phase | crashes |\n|---|---|");
+    for (phase, n) in &phases {
+        let flag = if *n == 0 { " **never hit**" } else { "" };
+        let _ = writeln!(md, "| {phase}{flag} | {} |", thousands(*n));
+    }
+    let file = format!("{base}-phases.svg");
+    plots.push((file.clone(), bar_chart("Campaign crashes by persistence phase", "crashes", &phases, true)?));
+    let _ = writeln!(md, "\n![crashes by phase]({file})\n");
+    exhaust_subsection(md, exhaust, base, plots)
+}
+
+fn exhaust_subsection(md: &mut String, exhaust: Option<&ExhaustFile>, base: &str, plots: &mut Vec<(String, String)>) -> Result<(), String> {
+    let _ = writeln!(md, "### Bounded exhaustive mode (`keel-sim exhaust`)\n");
+    let Some(x) = exhaust else {
+        let _ = writeln!(md, "Not run for this report.\n");
+        return Ok(());
+    };
+    let _ = writeln!(
+        md,
+        "Short scenarios crashed at **every** disk-operation boundary, in **every** crash state \
+         SimFs's fault model allows there: one process crash, and every power loss (each pending \
+         write kept, lost, or torn after any 512-byte sector; each pending `set_len` kept or not; \
+         any oldest-first prefix of the pending directory changes), each followed by a restart \
+         and the oracle's check. Commit `{}`, {:.1} s.\n",
+        x.commit,
+        x.wall_ms as f64 / 1000.0
+    );
+    let _ = writeln!(md, "| scenario | what | crash points | crash states checked | of which power losses | recovery outcomes | violations |\n|---|---|---|---|---|---|---|");
+    let mut by_site = std::collections::BTreeMap::new();
+    for r in &x.results {
+        let outcomes: Vec<String> = r.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let capped = if r.capped_points > 0 { format!(" ({} crash points capped: not exhaustive)", r.capped_points) } else { String::new() };
+        let _ = writeln!(md, "| `{}` | {} | {} | {}{capped} | {} | {} | {} |", r.name, r.about, r.crash_points, thousands(r.states), thousands(r.power_loss_states), outcomes.join(", "), r.violations.len());
+        for (site, n) in &r.by_site {
+            *by_site.entry(site.clone()).or_insert(0) += n;
+        }
+    }
+    let states: u64 = x.results.iter().map(|r| r.states).sum();
+    let points: u64 = x.results.iter().map(|r| r.crash_points).sum();
+    let violations: usize = x.results.iter().map(|r| r.violations.len()).sum();
+    let _ = writeln!(md, "| **total** | {} scenarios | {points} | **{}** | | | **{violations}** |\n", x.results.len(), thousands(states));
+    for r in x.results.iter().filter(|r| !r.violations.is_empty()) {
+        for v in r.violations.iter().take(5) {
+            let _ = writeln!(md, "- `{}` crash point {} after `{}`, {}: {}", r.name, v.crash_point, v.site, v.state, v.failure.detail);
+        }
+    }
+    let bars: Vec<Bar> = x.results.iter().map(|r| (r.name.clone(), r.states)).collect();
+    let file = format!("{base}-exhaust.svg");
+    plots.push((file.clone(), bar_chart("Exhaustive mode: crash states checked per scenario", "crash states", &bars, false)?));
+    let _ = writeln!(md, "![exhaustive crash states per scenario]({file})\n");
+    let sites: Vec<String> = sorted_desc(&by_site).iter().map(|(s, n)| format!("{s} {n}")).collect();
+    let _ = writeln!(md, "Exhaustive crash states by the site of the operation they follow: {}.\n", sites.join(", "));
+    Ok(())
+}
+
+fn outcomes_section(md: &mut String, t: &Totals) {
+    let _ = writeln!(md, "## 4. Faults injected and recovery outcomes\n");
+    let _ = writeln!(md, "| fault (SimFs) | injected |\n|---|---|");
+    for (k, v) in &t.faults {
+        let _ = writeln!(md, "| {k} | {} |", thousands(*v));
+    }
+    let _ = writeln!(md, "\n| recovery outcome | count | allowed? |\n|---|---|---|");
+    let allowed = |o: Outcome| match o {
+        Outcome::Clean => "yes",
+        Outcome::Truncated => "yes: a torn AOF tail is cut off at load (`aof-load-truncated yes`), and the oracle then checks the prefix",
+        Outcome::Refused => "no: no start-up succeeded without an injected fault (P4)",
+        Outcome::Violation => "no: the oracle's check failed",
+    };
+    let names = |o: Outcome| match o {
+        Outcome::Clean => "clean start",
+        Outcome::Truncated => "torn AOF tail truncated",
+        Outcome::Refused => "refused to start, not recovered",
+        Outcome::Violation => "started, check failed",
+    };
+    for o in [Outcome::Clean, Outcome::Truncated, Outcome::Refused, Outcome::Violation] {
+        let _ = writeln!(md, "| {} | {} | {} |", names(o), thousands(t.outcomes.get(&o).copied().unwrap_or(0)), allowed(o));
+    }
+    for (error, n) in sorted_desc(&t.refusals) {
+        let _ = writeln!(md, "| refused to start with `{}` (retried) | {} | yes: an I/O fault was injected during that start-up; refusing is P4's documented behaviour |", error.replace('|', "\\|"), thousands(n));
+    }
+    md.push('\n');
+}
+
+fn marks_section(md: &mut String, t: &Totals) {
+    let _ = writeln!(md, "## 5. Coverage marks\n\n| mark | count |\n|---|---|");
+    let mut not_reached = Vec::new();
+    let mut future = Vec::new();
+    for (name, reachable) in MARKS.iter().filter(|(m, _)| !m.starts_with(CRASH_PHASE_PREFIX)) {
+        let n = t.marks.get(name);
+        match (n, *reachable) {
+            (0, true) => not_reached.push(*name),
+            (0, false) => future.push(*name),
+            _ => {
+                let _ = writeln!(md, "| {name} | {} |", thousands(n));
+            }
+        }
+    }
+    let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ") };
+    let _ = writeln!(md, "\nReachable marks not reached: {}.", list(&not_reached));
+    let _ = writeln!(md, "Marks the current engine cannot reach (registered for features to come): {}.\n", list(&future));
+}
+
+fn failures_section(md: &mut String, input: &ReportInput<'_>, t: &Totals) {
+    let _ = writeln!(md, "## 6. Failures\n");
+    if input.failures.is_empty() {
+        let _ = writeln!(md, "None: {} of {} seeds failed.\n", t.failed.len(), thousands(t.seeds));
+        return;
+    }
+    let _ = writeln!(md, "{} of {} seeds failed.\n", t.failed.len(), thousands(t.seeds));
+    for f in input.failures {
+        let flag = if f.persistence == PersistMode::Mixed { String::new() } else { format!(" --persistence {}", f.persistence.name()) };
+        let _ = writeln!(md, "### Seed {} (`--persistence {}`)\n", f.seed, f.persistence.name());
+        let _ = writeln!(md, "- first divergence: {} violation at event #{}: {}: {}", f.failure.kind, f.failure.event, f.failure.at, f.failure.detail);
+        let _ = writeln!(md, "- replay: `cargo run -p keel-sim --release -- replay --seed {}{flag}`", f.seed);
+        match &f.file {
+            Some((path, file)) => {
+                let link = format!("failures/{}", file.file_name());
+                let _ = writeln!(md, "- failure file: [`{path}`]({link}), replay: `cargo run -p keel-sim --release -- replay --file {path}`");
+                let _ = writeln!(md, "- minimized by `keel-sim shrink` from {} to {} events ({} replays); it fails with: {}", file.original_events, file.scenario.events.len(), file.shrink_runs, file.failure);
+                let _ = writeln!(md, "\n```text");
+                for (i, e) in file.scenario.events.iter().enumerate().take(60) {
+                    let _ = writeln!(md, "#{i}: {}", e.label());
+                }
+                if file.scenario.events.len() > 60 {
+                    let _ = writeln!(md, "… {} more events in the failure file", file.scenario.events.len() - 60);
+                }
+                let _ = writeln!(md, "```\n");
+            }
+            None => {
+                let _ = writeln!(md, "- no failure file: {}\n", f.note.as_deref().unwrap_or("not shrunk"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
