@@ -103,7 +103,7 @@ fn set_usage(s: &Set, samples: usize) -> usize {
         Set::Intset(is) => malloc_size(is.alloc_bytes()),
         Set::Table(d) => {
             let node = malloc_size(SetTable::node_bytes());
-            let sampled: Vec<usize> = d.keys().take(samples).map(|m| node + malloc_size(m.len())).collect();
+            let sampled: Vec<usize> = d.keys().take(samples).map(|m| node + malloc_size(m.heap_bytes())).collect();
             dict_fixed(d.as_ref()) + scaled(sampled.iter().sum(), sampled.len(), d.len())
         }
     }
