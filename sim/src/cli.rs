@@ -330,6 +330,11 @@ fn cmd_shrink(a: &Args) -> Result<i32, String> {
         }
     }
     println!("{}", regression_test(&shrunk, &commit));
+    println!(
+        "// corpus line for sim/regressions.txt once the bug is fixed:\n// {seed} {} <behaviour_name>  # {}: <what broke, why, the fix>",
+        persistence.name(),
+        shrunk.failure.kind
+    );
     if let Some(dir) = a.flags.get("--failure-dir") {
         let path = write_failure_file(dir, &FailureFile::from_shrunk(&shrunk, &commit, persistence, Hooks::default()))?;
         eprintln!("failure file: {path} (replay: cargo run -p keel-sim --release -- replay --file {path})");

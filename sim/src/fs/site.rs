@@ -51,9 +51,10 @@ pub struct Site {
     pub op: DiskOp,
 }
 
-/// Sites the engine's persistence paths perform (the report calls out those no crash hit).
+/// Sites the engine's persistence paths perform after start-up (the report calls out those no
+/// crash hit). `AOF create` is not listed: the AOF is created only at start-up, which fsyncs
+/// the directory right after, and crashes are not injected inside a start-up.
 pub const EXPECTED_SITES: &[&str] = &[
-    "AOF create",
     "AOF write",
     "AOF fsync",
     "AOF set_len",
