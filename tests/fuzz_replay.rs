@@ -145,18 +145,20 @@ fn seed_values() -> Vec<(&'static str, Vec<Vec<u8>>)> {
 
 /// Found by `engine_vs_model` (artifact `crash-a1a8cf3a…`, swarm seed 6, 60-s run at commit
 /// 4683d9a): `SET k0 "" PX 1`, then `PERSIST k0` fed in two parts, ten seconds pass with no
-/// Flush or Tick, power loss, restart. The oracle reports "lost durable write: writes ..2 were
-/// durable, found prefix 1" under everysec: the recovered dataset has no `k0` (the SET's
-/// 1-ms expiry applies, so the PERSIST was lost) although the durability evidence says both
-/// writes were durable. Open: either the engine lost a fsynced PERSIST, or the harness's
-/// durability evidence (WIP since a150d70, "triaging violations") counts a write durable that
-/// was never written; for the keel-sim / AOF owners to triage.
+/// Flush or Tick, power loss, restart. The oracle reported "lost durable write: writes ..2 were
+/// durable, found prefix 1" under everysec: the AOF held both commands, but the restart
+/// replayed `PERSIST k0` after the key's 1-ms TTL had passed on the clock, so the replayed
+/// PERSIST saw no key, did nothing, and `k0` expired — the AOF load disagreed with the
+/// execution it logged.
 ///
-/// It fails deterministically in the fuzz build (`cargo fuzz run -s none engine_vs_model
-/// fuzz/regressions/engine_vs_model/recovery-persist-after-set-px`: release, `--cfg fuzzing`,
-/// sancov, debug assertions) but passes here, in the dev and the release test builds, with the
-/// same trace hash each time: the outcome depends on the build, so something in the run is
-/// not a pure function of the seed. Kept as a guard (it passes) until that is understood.
+/// It was reported as build-dependent (failing under `cargo fuzz run`, passing here). It was
+/// not: the fuzz binary had been built at 4683d9a and run directly while b6cf727 ("aof load:
+/// nothing expires while the AOF is replayed", Redis's `keyIsExpired` returning 0 while
+/// loading) landed; this test was only run on the newer tree. Checked on 2026-11-22: a fuzz
+/// build (`-s none`) of 0272baa (b6cf727's parent) fails on this input with the same
+/// violation; the same tree with only b6cf727's two-file patch applied passes; the current tree
+/// passes under `-s none`, `-s none -a` (debug assertions and overflow checks) and ASan
+/// (`RUSTC_BOOTSTRAP=1`). Kept as the regression test of b6cf727.
 #[test]
 fn persist_after_set_px_survives_power_loss_when_reported_durable() {
     use keel_sim::harness::Hooks;
