@@ -629,3 +629,23 @@ fn replayed_flushall_neither_saves_nor_blocks_the_writes_after_it() {
     assert_eq!(state(&r.server), before);
     assert_eq!(r.sim.fs.visible_contents(Path::new("./dump.rdb")), Some(dump), "loading the AOF left dump.rdb alone");
 }
+
+/// FLUSHALL reaches the AOF even when the save it triggers resets the dirty counter to where
+/// it was before the command (a SAVE just before: dirty 0 → FLUSHALL → save → dirty 0); the
+/// propagation rule "argv if `dirty` changed" dropped it, and the next start-up brought every
+/// flushed key back. Found by keel-sim (seed 416 under `--persistence always`).
+#[test]
+fn flushall_right_after_a_save_is_still_written_to_the_aof() {
+    let mut c = config(AppendFsync::Always);
+    c.save_points = vec![(3600, 1)];
+    let mut r = Rig::new(6, FaultConfig::default(), c);
+    r.ok(&["SET", "a", "1"]);
+    r.ok(&["SAVE"]);
+    r.ok(&["FLUSHALL"]);
+    r.ok(&["SET", "b", "2"]);
+    let before = state(&r.server);
+    assert_eq!(before.len(), 1);
+    r.sim.power_loss();
+    r.restart();
+    assert_eq!(state(&r.server), before, "the flushed key stays flushed");
+}

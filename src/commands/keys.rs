@@ -209,7 +209,7 @@ pub fn flushdb(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
     c.add_ok();
 }
 
-pub fn flushall(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
+pub fn flushall(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
     if !flush_mode_ok(a) {
         return c.add_syntax_error();
     }
@@ -219,6 +219,12 @@ pub fn flushall(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
         removed += s.ks.dbs[db].clear();
     }
     s.ks.dirty += removed as u64 + 1;
+    // Always propagated (Redis's forceCommandPropagation): the save that `after_flushall`
+    // may run resets `dirty`, so the dirty-count rule of `call` could drop it — and a
+    // FLUSHALL missing from the AOF brings every flushed key back at the next start-up.
+    // (Found by keel-sim, seed 416 under `--persistence always`: SAVE, then FLUSHALL.)
+    s.ks.propagate(c.db, a.iter().map(<[u8]>::to_vec).collect());
+    ctx.propagated = true;
     s.after_flushall();
     c.add_ok();
 }
