@@ -235,7 +235,7 @@ pub fn readme_with_reports(readme: &str, pages: &[String]) -> String {
     section.push_str(README_END);
     match (readme.find(README_BEGIN), readme.find(README_END)) {
         (Some(b), Some(e)) if e > b => format!("{}{section}{}", &readme[..b], &readme[e + README_END.len()..]),
-        _ => format!("{}\n{section}\n", readme.trim_end()),
+        _ => format!("{}\n\n{section}\n", readme.trim_end()),
     }
 }
 
