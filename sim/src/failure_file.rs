@@ -1,4 +1,5 @@
-//! Failure files, `reports/failures/<commit7>-<seed>.json`: everything needed to replay one
+//! Failure files, `reports/failures/<commit7>-<seed>.json` (`<commit7>-<seed>-<persistence>.json`
+//! under a forced `--persistence`): everything needed to replay one
 //! failure exactly, written by `keel-sim report` (and `keel-sim shrink --out DIR`) and replayed
 //! by `keel-sim replay --file F`. A failure that does not replay from its file to the same
 //! first divergence is itself a bug (`replay --file` exits 3).
@@ -110,10 +111,14 @@ impl FailureFile {
         }
     }
 
-    /// `<commit7>-<seed>.json`.
+    /// `<commit7>-<seed>.json`, or `<commit7>-<seed>-<persistence>.json` for a seed run under a
+    /// forced `--persistence` (the same seed fails differently under each policy).
     pub fn file_name(&self) -> String {
         let commit: String = self.commit.chars().take(7).collect();
-        format!("{commit}-{}.json", self.scenario.seed)
+        match self.persistence {
+            PersistMode::Mixed => format!("{commit}-{}.json", self.scenario.seed),
+            mode => format!("{commit}-{}-{}.json", self.scenario.seed, mode.name()),
+        }
     }
 
     /// The JSON document; `path` is where the file will be (for its replay command).

@@ -25,6 +25,8 @@ fn shrunk_failure_file() -> FailureFile {
 fn a_written_failure_file_reads_back_and_replays_to_the_same_divergence() {
     let file = shrunk_failure_file();
     assert_eq!(file.file_name(), "abc1234-3.json");
+    let forced = FailureFile { persistence: PersistMode::parse("always").expect("a mode"), ..file.clone() };
+    assert_eq!(forced.file_name(), "abc1234-3-always.json", "a seed fails differently under each policy");
     assert_eq!(file.failure.kind, "reply");
     assert!(!file.trace.is_empty(), "the minimized run's trace is recorded");
     let text = file.to_json("reports/failures/abc1234-3.json").to_pretty();
