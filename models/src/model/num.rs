@@ -11,7 +11,7 @@ use super::reply::Reply;
 pub const ERR_NOT_INT: &str = "ERR value is not an integer or out of range";
 pub const ERR_NOT_FLOAT: &str = "ERR value is not a valid float";
 /// Redis's `MAX_LONG_DOUBLE_CHARS`: longer strings are not floats.
-const LONG_DOUBLE_CHARS_MAX: usize = 5 * 1024;
+pub(super) const LONG_DOUBLE_CHARS_MAX: usize = 5 * 1024;
 
 /// Redis `string2ll`: strict decimal, no spaces, no `+`, no leading zeros, no `-0`.
 pub fn parse_i64(s: &[u8]) -> Option<i64> {
