@@ -93,13 +93,14 @@ impl SimForker {
         self
     }
 
-    fn run_step(&self, child: &mut Child) -> Step {
+    /// One step of `child`; `parent_alive` is false for an orphan.
+    fn run_step(&self, child: &mut Child, parent_alive: bool) -> Step {
         child.steps += 1;
         match &self.fs {
             // The child runs beside the parent: its fsyncs take no time from the parent's
             // event loop (the scheduler decides when the child makes progress).
-            Some(fs) => fs.as_child(child.pid, || fs.in_background(|| child.job.step())),
-            None => child.job.step(),
+            Some(fs) => fs.as_child(child.pid, || fs.in_background(|| child.job.step(parent_alive))),
+            None => child.job.step(parent_alive),
         }
     }
 
@@ -129,7 +130,7 @@ impl SimForker {
     /// other seam (its writes go through SimFs).
     pub fn step_child(&self) -> ChildProgress {
         let Some(mut child) = self.lock().child.take() else { return ChildProgress::NoChild };
-        let step = self.run_step(&mut child);
+        let step = self.run_step(&mut child, true);
         let pid = child.pid;
         match step {
             Step::Continue => {
@@ -188,7 +189,7 @@ impl SimForker {
     /// Run one step of the oldest orphan; its exit goes nowhere.
     pub fn step_orphan(&self) -> ChildProgress {
         let Some(mut child) = self.lock().orphans.pop_front() else { return ChildProgress::NoChild };
-        let step = self.run_step(&mut child);
+        let step = self.run_step(&mut child, false);
         match step {
             Step::Continue => {
                 self.trace.record(format_args!("fork.orphan_step pid={} n={}", child.pid, child.steps));

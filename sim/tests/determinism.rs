@@ -9,7 +9,7 @@ use keel_sim::{FaultConfig, OrphanPolicy, SimEnv, SimRng};
 struct Countdown(u32);
 
 impl ChildJob for Countdown {
-    fn step(&mut self) -> Step {
+    fn step(&mut self, _parent_alive: bool) -> Step {
         self.0 = self.0.saturating_sub(1);
         if self.0 == 0 {
             Step::Done(Ok(()))

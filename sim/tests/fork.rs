@@ -16,7 +16,7 @@ struct TempWriter {
 }
 
 impl ChildJob for TempWriter {
-    fn step(&mut self) -> Step {
+    fn step(&mut self, _parent_alive: bool) -> Step {
         let file = match &self.file {
             Some(f) => f.clone(),
             None => match self.fs.open(&self.tmp, OpenOptions::TRUNCATE) {

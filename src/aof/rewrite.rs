@@ -160,7 +160,15 @@ struct RewriteJob {
 }
 
 impl ChildJob for RewriteJob {
-    fn step(&mut self) -> Step {
+    fn step(&mut self, parent_alive: bool) -> Step {
+        if !parent_alive {
+            // Nobody will append the rewrite buffer or rename this file: remove it.
+            if let Some(w) = self.writer.take() {
+                let _ = w.file.close();
+            }
+            let _ = self.fs.unlink(&self.path);
+            return Step::Done(Err("the parent server died: AOF rewrite abandoned".into()));
+        }
         match self.try_step() {
             Ok(true) => Step::Done(Ok(())),
             Ok(false) => Step::Continue,

@@ -151,8 +151,13 @@ pub enum Step {
 
 /// Work done in a forked child (BGSAVE, BGREWRITEAOF), in resumable steps so the simulator can
 /// interleave it with parent commands. A real child runs `step` until `Done` then `_exit`s.
+///
+/// `parent_alive` is false once the server that forked the child has died (the child is an
+/// orphan). An orphan must not publish anything: a restarted server may already have saved a
+/// newer snapshot, and an orphan's late `rename(temp-<pid>.rdb, dump.rdb)` would replace it with
+/// older data. Jobs abandon their work (removing their temp file) when they see it false.
 pub trait ChildJob: Send {
-    fn step(&mut self) -> Step;
+    fn step(&mut self, parent_alive: bool) -> Step;
 }
 
 /// Process id of a child (or of the server itself, for `temp-<pid>.rdb`).

@@ -43,13 +43,21 @@ impl Forker for OsForker {
     fn fork(&self, mut job: Box<dyn ChildJob>) -> io::Result<Pid> {
         // SAFETY: the child only runs the job (no locks held by other threads are taken on its
         // path except the allocator's, which glibc resets at fork) and then calls `_exit`.
+        // SAFETY: getpid has no preconditions.
+        let parent = unsafe { libc::getpid() };
         let pid = unsafe { libc::fork() };
         if pid < 0 {
             return Err(io::Error::last_os_error());
         }
         if pid == 0 {
+            // Die with the parent (SIGKILL when it exits), so an orphan cannot outlive a crash;
+            // the getppid check below covers a parent that died before this call.
+            // SAFETY: prctl(PR_SET_PDEATHSIG) and getppid have no memory-safety preconditions.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
             let status = loop {
-                match job.step() {
+                // SAFETY: as above.
+                let parent_alive = unsafe { libc::getppid() } == parent;
+                match job.step(parent_alive) {
                     Step::Continue => {}
                     Step::Done(Ok(())) => break 0,
                     Step::Done(Err(msg)) => {

@@ -60,7 +60,11 @@ impl BgsaveJob {
 }
 
 impl ChildJob for BgsaveJob {
-    fn step(&mut self) -> Step {
+    fn step(&mut self, parent_alive: bool) -> Step {
+        if !parent_alive {
+            self.core.abort();
+            return Step::Done(Err("the parent server died: snapshot abandoned (an orphan never replaces the RDB file)".into()));
+        }
         match self.core.step(self.snapshot.dbs()) {
             Ok(false) => Step::Continue,
             Ok(true) => Step::Done(Ok(())),

@@ -171,7 +171,8 @@ impl SaveCore {
 
     /// Close and remove the temp file after a failure (best effort: the error that got us here
     /// is the one reported).
-    fn abort(&mut self) {
+    /// Close and remove the temp file unless the rename already happened; no further steps.
+    pub fn abort(&mut self) {
         if let Some(f) = self.file.take() {
             let _ = f.close();
         }
