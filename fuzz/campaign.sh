@@ -102,7 +102,7 @@ awk -v row="$row" '/<!-- campaign-runs:end -->/ { print row } { print }' "$readm
 awk -F' *\\| *' '
   /<!-- campaign-runs:start -->/ { inruns = 1; next }
   /<!-- campaign-runs:end -->/ { inruns = 0 }
-  inruns && $2 ~ /^[0-9]{4}-/ {
+  inruns && $2 ~ /^[0-9][0-9][0-9][0-9]-/ {
     t = $4; gsub(/`/, "", t)
     if (!(t in secs)) order[++n] = t
     secs[t] += ($5 ~ /^[0-9]+$/) ? $5 : 0

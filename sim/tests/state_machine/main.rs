@@ -53,7 +53,10 @@ where
         Ok(())
     });
     match result {
-        Err(TestError::Fail(why, (_, transitions, _))) => (why.to_string(), transitions),
+        Err(TestError::Fail(why, (initial, transitions, _))) => {
+            eprintln!("shrunk to {} transition(s) from {initial:?}: {transitions:#?}", transitions.len());
+            (why.to_string(), transitions)
+        }
         other => panic!("the deliberate bug was not caught: {other:?}"),
     }
 }
