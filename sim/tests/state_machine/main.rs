@@ -23,7 +23,7 @@ mod commands;
 mod reference;
 mod sut;
 
-use proptest::test_runner::{Config, TestError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
 
 use reference::{Transition, ANY};
@@ -32,9 +32,12 @@ use sut::{CorruptReplyTest, EngineTest, LoseFilesTest};
 /// Cases per run of the main test: sized to stay well under a minute in a debug build on two
 /// cores (override with `PROPTEST_CASES`).
 const CASES: u32 = 256;
+/// The generator's seed is fixed so CI runs the same cases every time (determinism rule); to
+/// explore other sequences locally, change it.
+const SEED: u64 = 0x6b65_656c;
 
 prop_state_machine! {
-    #![proptest_config(Config { cases: CASES, max_shrink_iters: 4096, ..Config::default() })]
+    #![proptest_config(Config { cases: CASES, max_shrink_iters: 4096, rng_seed: RngSeed::Fixed(SEED), ..Config::default() })]
 
     #[test]
     fn engine_matches_the_model_across_crashes_and_restarts(sequential 1..48 => EngineTest<ANY>);
