@@ -96,7 +96,10 @@ fi
 row="| $date | \`$commit\` | \`$target\` | ${ran} | ${runs:-?} | ${execs:-?} | ${cov:-?} | ${ft:-?} | ${corp:-?} | $sanitizer | $result |"
 echo "$row"
 
-# Append the row, then recompute the totals table from every row.
+# Append the row, then recompute the totals table from every row. Campaigns may run in
+# parallel lanes: the lock keeps their read-modify-write of the README apart.
+exec 9>>"$readme.lock"
+flock 9
 tmp=$(mktemp)
 awk -v row="$row" '/<!-- campaign-runs:end -->/ { print row } { print }' "$readme" >"$tmp"
 awk -F' *\\| *' '
