@@ -14,8 +14,9 @@
 //!   is switched (a rewrite renamed over it, or CONFIG SET appendonly yes created it) every
 //!   write so far is in the new file, so all of them map to its size at the switch.
 //! - **AOF errors**: a failed fsync of the AOF's inode ([`SimFs::take_sync_log`]) is an fsync
-//!   error for P3 at the time the engine learns it: at once for a main-thread fsync, at the
-//!   next cron for a background (bio) fsync, whose result the engine reads from cron. Any AOF
+//!   error for P3 at the time the engine learns it: at once for a main-thread fsync, and for
+//!   a background (bio) fsync at the engine's next collection of background results (cron,
+//!   and the start of every AOF flush: `stats.background_reaps` counts them). Any AOF
 //!   error (write or fsync) also voids everysec's bound for writes acknowledged after
 //!   `first error - window` (see [`Tracker::policy`]).
 //! - **RDB**: a fork (the engine's `rdb.child_pid` appears) registers a snapshot at the
@@ -83,7 +84,7 @@ pub struct Tracker {
     durable_k: usize,
     bg_error_pending: bool,
     first_error_us: Option<u64>,
-    cron_loops: u64,
+    background_reaps: u64,
     weakest: Strength,
     cron_period_max_us: u64,
     rdb_child: Option<RdbChild>,
@@ -120,7 +121,7 @@ impl Tracker {
             durable_k: 0,
             bg_error_pending: false,
             first_error_us: None,
-            cron_loops: server.stats.cron_loops,
+            background_reaps: server.stats.background_reaps,
             weakest: Strength::Always,
             cron_period_max_us: 0,
             rdb_child: None,
@@ -263,8 +264,8 @@ impl Tracker {
                 }
             }
         }
-        if server.stats.cron_loops != self.cron_loops {
-            self.cron_loops = server.stats.cron_loops;
+        if server.stats.background_reaps != self.background_reaps {
+            self.background_reaps = server.stats.background_reaps;
             if std::mem::take(&mut self.bg_error_pending) {
                 self.error(log, now_us);
             }

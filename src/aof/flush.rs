@@ -22,6 +22,9 @@
 //!   clears `-MISCONF` when an fsync *after that repair* succeeds. If the tail could not be
 //!   kept (larger than [`UNSYNCED_TAIL_MAX`]) a rewrite is scheduled instead and MISCONF stays
 //!   until it has replaced the file.
+//! - **Learn before appending.** Every flush first collects finished background jobs: under
+//!   the Btrfs-like profile a failed fsync reverts the page cache, and bytes appended after
+//!   that point would sit after a hole (a later write recovered without an earlier one).
 //! - An idle period after a burst still gets its fsync: the flush with an empty buffer (also
 //!   run from cron) fsyncs when the fsynced offset is behind the file size (the Redis bug
 //!   where the tail never reached the disk under everysec).
@@ -44,6 +47,7 @@ const TAG_OFFSET_BITS: u32 = 48;
 
 /// `flushAppendOnlyFile(force)`.
 pub fn flush(s: &mut Server, force: bool) {
+    s.reap_background();
     if s.aof.status != AofStatus::On || s.aof.file.is_none() || s.aof.fatal_error.is_some() {
         return;
     }

@@ -19,9 +19,7 @@ impl Server {
         self.databases_cron();
         self.clients_cron();
         self.block_timeouts();
-        for done in self.env.background.take_completed() {
-            self.background_job_done(done);
-        }
+        self.reap_background();
         self.persistence_cron();
     }
 
@@ -48,6 +46,16 @@ impl Server {
                 c.close_asap = true;
                 self.close_requests.push(c.id);
             }
+        }
+    }
+
+    /// Handle the background jobs that finished since the last call. Called from cron and at
+    /// the start of every AOF flush: an everysec fsync that failed must be known (and the AOF
+    /// repaired) before more is appended after the bytes it lost.
+    pub(crate) fn reap_background(&mut self) {
+        self.stats.background_reaps += 1;
+        for done in self.env.background.take_completed() {
+            self.background_job_done(done);
         }
     }
 

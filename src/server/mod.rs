@@ -36,6 +36,9 @@ pub struct Stats {
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     pub cron_loops: u64,
+    /// Times background-job results were collected (cron and before the AOF flush): the
+    /// simulator's clock for when the engine learns a background fsync's result.
+    pub background_reaps: u64,
 }
 
 /// What [`Server::write_output`] left behind.
