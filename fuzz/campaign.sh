@@ -27,7 +27,7 @@ secs="$2"
 sanitizer="${FUZZ_SANITIZER:-address}"
 readme="${FUZZ_README:-fuzz/README.md}"
 
-if ! cargo fuzz list | grep -qx "$target"; then
+if ! cargo fuzz list | grep -x "$target" >/dev/null; then
   echo "unknown fuzz target $target (cargo fuzz list)" >&2
   exit 2
 fi
