@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use keel::aof::batch::{self, START};
 use keel::aof::check::Tool;
 use keel::config::{AppendFsync, Config};
 use keel::env::{write_all, Clock, OpenOptions};
@@ -125,6 +126,19 @@ fn dataset(r: &mut Rig) {
 type AuxFields = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// Where the RDB part of `file` ends, and its AUX fields.
+/// `bytes` without Keel's `#KC:` checksum lines (`aof/batch.rs`).
+fn without_marks(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(4).position(|w| w == b"#KC:") {
+        out.extend_from_slice(&rest[..at]);
+        let end = rest[at..].iter().position(|&b| b == b'\n').map_or(rest.len(), |n| at + n + 1);
+        rest = &rest[end..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 fn rdb_part(file: &[u8]) -> (u64, AuxFields) {
     let mut p = Parser::new(file, LoadOptions::default()).expect("an RDB header");
     let mut aux = Vec::new();
@@ -160,7 +174,8 @@ fn rewrite_with_preamble_writes_an_rdb_image_then_the_rewrite_buffer_in_resp() {
     assert!(file.starts_with(b"REDIS0009"), "an RDB preamble");
     let (end, aux) = rdb_part(&file);
     assert!(aux.contains(&(b"aof-preamble".to_vec(), b"1".to_vec())), "{aux:?}");
-    let tail = &file[end as usize..];
+    let tail = &without_marks(&file[end as usize..]);
+    assert!(file[end as usize..].starts_with(START), "the checksum chain starts after the snapshot");
     assert!(tail.starts_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$6\r\nduring\r\n"), "the rewrite buffer follows in RESP: {:?}", String::from_utf8_lossy(&tail[..40.min(tail.len())]));
     assert!(tail.ends_with(b"*3\r\n$6\r\nAPPEND\r\n$6\r\nduring\r\n$1\r\n!\r\n"));
 
@@ -212,7 +227,7 @@ fn an_empty_dataset_rewrites_to_a_bare_rdb_image_that_loads() {
     let mut r = Rig::new(4, config(true));
     r.rewrite();
     let file = r.aof();
-    assert_eq!(rdb_part(&file).0, file.len() as u64, "header, EOF and CRC only");
+    assert_eq!(rdb_part(&file).0 + START.len() as u64, file.len() as u64, "header, EOF and CRC, then the chain's start");
     assert_eq!(r.restart(), None);
     assert_eq!(r.server.ks.total_keys(), 0);
     r.ok(&["SET", "a", "1"]);
@@ -274,7 +289,7 @@ fn a_torn_tail_after_the_preamble_is_cut_at_its_last_command_never_into_the_rdb_
         r.config.aof_load_truncated = true;
         assert_eq!(r.restart(), None);
         assert!(r.server.aof.loaded_truncated);
-        assert_eq!(r.aof().len(), keep, "cut at {cut}");
+        assert_eq!(r.aof().len(), keep + START.len(), "cut at {cut}, then the chain re-anchored");
         assert_eq!(&r.digest(), digest);
     }
 }
@@ -286,7 +301,11 @@ fn an_xadd_in_the_tail_is_refused_naming_the_key_the_type_and_the_offset() {
     r.rewrite();
     let mut file = r.aof();
     let offset = file.len();
-    encode_command(&[b"XADD".as_slice(), b"st", b"5-1", b"k", b"v"], &mut file);
+    let mut xadd = Vec::new();
+    encode_command(&[b"XADD".as_slice(), b"st", b"5-1", b"k", b"v"], &mut xadd);
+    // A complete batch, as a writer would leave it (a bare command would be a torn tail).
+    file.extend_from_slice(&xadd);
+    file.extend_from_slice(&batch::line(keel::encoding::crc64::crc64(0, &xadd)));
     r.put_aof(&file);
     let err = r.restart().expect("refused");
     let want = format!("Unknown command 'XADD' reading the append only file appendonly.aof at offset {offset}: key 'st' is a stream, a type Keel does not support (DESIGN §7)");
@@ -357,10 +376,12 @@ fn keel_check_aof_checks_the_preamble_then_fixes_only_the_tail() {
     // The tail: SELECT 0 (5 lines), SET a 1 and SET b 2 (7 lines each), counted from line 1.
     assert!(out.ends_with(&format!("AOF analyzed: filename=./appendonly.aof, size={0}, ok_up_to={0}, ok_up_to_line=20, diff=0\nAOF ./appendonly.aof is valid\n", two.len())), "{out}");
 
-    r.put_aof(&two[..two.len() - 3]);
+    // Cut inside `SET b 2` (before its batch's `#KC:` line).
+    let cut = two.len() - batch::LINE_LEN - 3;
+    r.put_aof(&two[..cut]);
     let (code, out) = check_aof(&r, &["--fix", AOF], b"y\n");
     assert_eq!(code, 0, "{out}");
-    let (size, ok) = (two.len() - 3, one.len());
+    let (size, ok) = (cut, one.len());
     let want = format!("This will shrink the AOF ./appendonly.aof from {size} bytes, with {} bytes, to {ok} bytes\nContinue? [y/N]: Successfully truncated AOF ./appendonly.aof\n", size - ok);
     assert!(out.ends_with(&want), "{out}");
     assert_eq!(r.aof(), one, "only the torn command of the tail is cut");

@@ -14,6 +14,8 @@ use keel::resp::{encode_command, parse_frame, Frame, FrameLimits};
 use keel::server::Server;
 use keel_sim::env::SimEnv;
 use keel_sim::fork::OrphanPolicy;
+use keel::aof::batch::START;
+use keel::env::OpenOptions;
 use keel_sim::fs::{Fault, FaultConfig, FsOp};
 
 const AOF: &str = "./appendonly.aof";
@@ -125,7 +127,8 @@ fn effects_replay_to_the_same_state_after_a_process_crash_under_each_policy() {
         r.sim.process_crash(OrphanPolicy::Drop);
         r.restart();
         assert_eq!(state(&r.server), before, "{policy:?}");
-        assert!(r.visible().starts_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"));
+        // The file starts its checksum chain, then holds the first batch (`aof/batch.rs`).
+        assert!(r.visible().starts_with(b"#KC:START\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"));
     }
 }
 
@@ -133,7 +136,8 @@ fn effects_replay_to_the_same_state_after_a_process_crash_under_each_policy() {
 fn appendonly_yes_with_no_file_starts_empty_and_creates_it() {
     let r = Rig::new(2, FaultConfig::default(), config(AppendFsync::Everysec));
     assert!(r.server.ks.dbs.iter().all(|db| db.is_empty()));
-    assert_eq!(r.sim.fs.durable_contents(Path::new(AOF)), Some(Vec::new()));
+    // Created with the line that starts its checksum chain, durable before serving.
+    assert_eq!(r.sim.fs.durable_contents(Path::new(AOF)), Some(b"#KC:START\r\n".to_vec()));
 }
 
 #[test]
@@ -312,7 +316,7 @@ fn torn_tail_is_truncated_at_the_last_complete_command_and_refused_with_load_tru
     let err = refused.aof.load_error.clone().expect("refused");
     assert!(err.starts_with("Unexpected end of file reading the append only file appendonly.aof"), "{err}");
     r.restart();
-    assert_eq!(r.visible().len() as u64, good);
+    assert_eq!(r.visible().len() as u64, good + START.len() as u64, "cut, then the chain re-anchored");
     assert_eq!(r.server.ks.total_keys(), 2);
     assert!(r.server.log.drain().iter().any(|l| l.contains(&format!("!!! Truncating the AOF appendonly.aof at offset {good} !!!"))));
 }
@@ -326,7 +330,7 @@ fn tail_cut_inside_multi_is_truncated_before_the_multi() {
     file.write(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n*1\r\n$4\r\nEX").expect("write");
     r.sim.process_crash(OrphanPolicy::Drop);
     r.restart();
-    assert_eq!(r.visible().len(), good);
+    assert_eq!(r.visible().len(), good + START.len());
     assert_eq!(r.server.ks.total_keys(), 1);
     // and new writes after the restart are not swallowed by a dangling MULTI
     r.ok(&["SET", "c", "3"]);
@@ -345,30 +349,73 @@ fn zero_filled_tail_left_by_power_loss_is_treated_as_torn() {
     file.write(b"*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n9\r\n").expect("write after the hole");
     r.sim.process_crash(OrphanPolicy::Drop);
     r.restart();
-    assert_eq!(r.visible().len(), good);
+    assert_eq!(r.visible().len(), good + START.len());
     assert_eq!(r.server.ks.total_keys(), 1);
 }
 
+/// An AOF without Keel's checksum chain (as Redis writes it), durable in a fresh simulator.
+fn unchecked_file(seed: u64, bytes: &[u8]) -> SimEnv {
+    let sim = SimEnv::new(seed, FaultConfig::default());
+    let fs = sim.env().fs;
+    let file = fs.open(Path::new(AOF), OpenOptions::TRUNCATE).expect("create");
+    keel::env::write_all(&*file, bytes).expect("write");
+    file.fsync().expect("fsync");
+    fs.fsync_dir(Path::new(".")).expect("fsync dir");
+    sim
+}
+
 #[test]
-fn corruption_before_the_tail_refuses_to_start_with_the_offset() {
-    let mut r = Rig::new(12, FaultConfig::default(), config(AppendFsync::Always));
-    r.ok(&["SET", "a", "1"]);
-    let file = r.server.aof.file.clone().expect("open");
-    file.write(b"+garbage\r\n").expect("write");
-    r.sim.process_crash(OrphanPolicy::Drop);
-    let mut s = Server::new(r.sim.env(), r.config.clone());
+fn corruption_in_a_file_without_checksums_refuses_to_start_with_the_offset() {
+    let sim = unchecked_file(12, b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n+garbage\r\n");
+    let mut s = Server::new(sim.env(), config(AppendFsync::Always));
     s.startup();
     let err = s.aof.load_error.expect("refused");
-    assert!(err.starts_with("Bad file format reading the append only file appendonly.aof at offset"), "{err}");
+    assert!(err.starts_with("Bad file format reading the append only file appendonly.aof at offset 27"), "{err}");
 
-    let mut r = Rig::new(13, FaultConfig::default(), config(AppendFsync::Always));
-    let file = r.server.aof.file.clone().expect("open");
-    file.write(b"*2\r\n$7\r\nNOTACMD\r\n$1\r\nk\r\n").expect("write");
-    r.sim.process_crash(OrphanPolicy::Drop);
-    let mut s = Server::new(r.sim.env(), r.config.clone());
+    let sim = unchecked_file(13, b"*2\r\n$7\r\nNOTACMD\r\n$1\r\nk\r\n");
+    let mut s = Server::new(sim.env(), config(AppendFsync::Always));
     s.startup();
     assert_eq!(s.aof.load_error.as_deref(), Some("Unknown command 'NOTACMD' reading the append only file appendonly.aof at offset 0"));
-    let _ = &mut r;
+}
+
+#[test]
+fn bytes_after_the_last_checked_batch_are_a_torn_tail_even_when_they_parse() {
+    let mut r = Rig::new(14, FaultConfig::default(), config(AppendFsync::Always));
+    r.ok(&["SET", "a", "1"]);
+    let good = r.visible();
+    // A whole command, but no `#KC:` line closing it: never a batch Keel finished writing.
+    let file = r.server.aof.file.clone().expect("open");
+    file.write(b"*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n").expect("write");
+    r.sim.process_crash(OrphanPolicy::Drop);
+    let mut strict = r.config.clone();
+    strict.aof_load_truncated = false;
+    let mut refused = Server::new(r.sim.env(), strict);
+    refused.startup();
+    assert!(refused.aof.load_error.expect("refused").contains("#KC: checksum is missing or does not match"));
+    r.restart();
+    assert_eq!(r.server.ks.total_keys(), 1);
+    assert_eq!(r.visible(), [good.as_slice(), START].concat());
+}
+
+#[test]
+fn a_batch_whose_checksum_fails_is_cut_with_everything_after_it() {
+    let mut r = Rig::new(15, FaultConfig::default(), config(AppendFsync::Always));
+    r.ok(&["SET", "a", "1"]);
+    let good = r.visible();
+    r.ok(&["SET", "b", "xyz"]);
+    r.ok(&["SET", "c", "3"]);
+    // A sector lost to a power loss reads as zeros: here inside the value of `b`, which
+    // still parses; the next batch (`c`) checks out but follows the broken one.
+    let mut bytes = r.visible();
+    let at = good.len() + bytes[good.len()..].windows(3).position(|w| w == b"xyz").expect("value");
+    bytes[at..at + 3].fill(0);
+    let file = r.server.aof.file.clone().expect("open");
+    file.set_len(0).expect("truncate");
+    keel::env::write_all(&*file, &bytes).expect("write");
+    r.sim.process_crash(OrphanPolicy::Drop);
+    r.restart();
+    assert_eq!(r.server.ks.total_keys(), 1, "point-in-time recovery: the prefix before the broken batch");
+    assert_eq!(r.visible(), [good.as_slice(), START].concat());
 }
 
 /// Apply one random write of the workload.

@@ -31,8 +31,9 @@
 
 use std::io;
 
-use super::{strerror, AofStatus};
+use super::{batch, strerror, AofStatus};
 use crate::config::AppendFsync;
+use crate::encoding::crc64::crc64;
 use crate::env::{write_all, Job, JobDone, JobKind};
 use crate::server::Server;
 
@@ -89,13 +90,18 @@ fn postpone(s: &mut Server, now_us: u64) -> bool {
     }
 }
 
-/// Write all of `aof_buf`; false (error handled and latched) if not everything was written.
+/// Write all of `aof_buf`, closed by its `#KC:` line (`batch.rs`) in the same write; false
+/// (error handled and latched) if not everything was written.
 fn write_buf(s: &mut Server) -> bool {
     let Some(file) = s.aof.file.clone() else { return false };
+    let data_len = s.aof.buf.len();
+    let line = batch::line(crc64(s.aof.batch_crc, &s.aof.buf));
+    s.aof.buf.extend_from_slice(&line);
     match write_all(&*file, &s.aof.buf) {
         Ok(()) => {
             let buf = std::mem::take(&mut s.aof.buf);
             written(s, &buf);
+            s.aof.batch_crc = 0;
             s.aof.buf = recycle(buf);
             if s.aof.write_error.take().is_some() {
                 s.log_warning("AOF write error looks solved, Redis can write again.");
@@ -103,7 +109,12 @@ fn write_buf(s: &mut Server) -> bool {
             true
         }
         Err((n, e)) => {
+            let before = s.aof.buf.len();
             write_failed(s, n, &e);
+            // Drop the line (it is computed again over what is written next); a part of it
+            // that could not be rolled back stays in the file and breaks the chain there.
+            let drained = before - s.aof.buf.len();
+            s.aof.buf.truncate(data_len.saturating_sub(drained));
             false
         }
     }
@@ -122,6 +133,7 @@ fn recycle(mut buf: Vec<u8>) -> Vec<u8> {
 fn written(s: &mut Server, bytes: &[u8]) {
     let a = &mut s.aof;
     a.current_size += bytes.len() as u64;
+    a.batch_crc = crc64(a.batch_crc, bytes);
     let keep = s.config.appendfsync != AppendFsync::No && !a.tail_incomplete;
     if keep && a.unsynced_tail.len() + bytes.len() <= UNSYNCED_TAIL_MAX {
         a.unsynced_tail.extend_from_slice(bytes);

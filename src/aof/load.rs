@@ -13,6 +13,9 @@
 //!   `reader.rs`) is a torn tail. With `aof-load-truncated yes` the file is truncated to the
 //!   end of the last complete command, logged with Redis's lines, and fsynced; with `no`,
 //!   start-up fails. Only the last file of a multi-part set may be truncated.
+//! - Keel's files checksum every flushed batch (`batch.rs`): bytes after the last `#KC:` line
+//!   that checks out are a torn tail too, even when they parse (a sector lost to a power loss
+//!   in the middle of a value reads as zeros).
 //! - A tail cut inside `MULTI … EXEC` is truncated to *before* the `MULTI`. (Redis 7.0 truncates
 //!   after the last queued command when the cut is mid-transaction, leaving a dangling `MULTI`
 //!   that would swallow every command appended later; it only reverts at a clean EOF.)
@@ -190,6 +193,8 @@ fn open_for_append(s: &mut Server) -> Result<(), LoadError> {
     let io_err = |error| LoadError::Io { file: path.display().to_string(), error };
     let created = !exists(s, &path);
     let file = s.env.fs.open(&path, OpenOptions::APPEND).map_err(io_err)?;
+    // Start (or re-anchor) the batch chain: everything before this line is durable now.
+    crate::env::write_all(&*file, super::batch::START).map_err(|(_, e)| io_err(e))?;
     let len = file.len().map_err(io_err)?;
     file.fdatasync().map_err(io_err)?;
     if created {
@@ -200,6 +205,7 @@ fn open_for_append(s: &mut Server) -> Result<(), LoadError> {
     a.status = AofStatus::On;
     a.selected_db = None;
     a.current_size = len;
+    a.batch_crc = 0;
     a.base_size = len;
     a.synced_size = len;
     a.fsync_requested_size = len;
@@ -217,12 +223,25 @@ pub fn load_file(s: &mut Server, path: &Path, last: bool) -> Result<Loaded, Load
         return Ok(Loaded::default());
     }
     let start = super::preamble::load(s, path, &file, &name)?;
+    let verified = super::batch::verified_end(&file, start).map_err(io_err)?;
     let mut reader = Reader::new(file.clone(), start).map_err(io_err)?;
+    if let Some(end) = verified {
+        reader.limit(end);
+    }
     let mut replay = Replay::new(s, name.clone(), start);
     let end = replay.run(s, &mut reader);
     if let Some(e) = replay.error.take() {
         return Err(e);
     }
+    let end = match (end, verified) {
+        // Bytes after the last batch line that checks out: a batch a crash tore.
+        (Ok(()), Some(v)) if v < size && !replay.in_multi() => Err(ReadError::Bad {
+            kind: ReadErrorKind::Torn,
+            offset: v,
+            message: "a batch whose #KC: checksum is missing or does not match".into(),
+        }),
+        (end, _) => end,
+    };
     let outcome = match end {
         Ok(()) if replay.in_multi() => {
             s.log_warning(&format!("Revert incomplete MULTI/EXEC transaction in AOF file {name}"));
@@ -295,7 +314,8 @@ impl Replay {
             let start = reader.offset();
             match reader.next_item()? {
                 None => return Ok(()),
-                Some(Item::Annotation(_)) => {}
+                // A cut keeps the `#KC:` line that closes the last good batch.
+                Some(Item::Annotation(_)) => self.valid_up_to = reader.offset(),
                 Some(Item::Command(args)) => {
                     if !self.execute(s, &args, &mut argv, start) {
                         return Ok(());

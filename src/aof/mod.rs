@@ -12,6 +12,7 @@
 //! Pieces, one concept per file:
 //! - [`feed`]: effects → `aof_buf` (and the rewrite buffer while a rewrite child runs);
 //! - [`flush`]: `flushAppendOnlyFile`, the write barrier's disk half, fsync policies, errors;
+//! - [`batch`]: the `#KC:` lines that checksum every flushed batch, and their check at load;
 //! - [`reader`]: the command reader shared by the loader and the checker;
 //! - [`load`]: start-up replay through a fake client, truncation of a torn tail;
 //! - [`preamble`]: the RDB preamble (`aof-use-rdb-preamble`), written by a rewrite, loaded
@@ -23,6 +24,7 @@
 //!
 //! Durability rules live where they are enforced (see `flush.rs` and `rewrite.rs`).
 
+pub mod batch;
 pub mod check;
 pub mod emit;
 pub mod feed;
@@ -76,6 +78,8 @@ pub struct AofState {
     pub base_size: u64,
     /// Bytes known durable: covered by an fsync that returned `Ok`.
     pub synced_size: u64,
+    /// CRC-64 of the bytes written since the file's last `#KC:` line (see `batch.rs`).
+    pub batch_crc: u64,
     /// Bytes covered by the last fsync requested (`aof_fsync_offset`).
     pub fsync_requested_size: u64,
     /// Bytes written after `synced_size`, kept so they can be written again if their fsync

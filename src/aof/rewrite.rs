@@ -26,9 +26,10 @@ use std::sync::Arc;
 use super::emit::emit_key;
 use super::feed::append_command;
 use super::preamble::{PreambleEncoder, PreambleSettings};
-use super::{aof_path, strerror, AofStatus, RewriteRun};
+use super::{aof_path, batch, strerror, AofStatus, RewriteRun};
 use crate::config::AppendFsync;
 use crate::db::Db;
+use crate::encoding::crc64::crc64;
 use crate::env::{write_all, ChildExit, ChildJob, FileRef, Fs, Job, OpenOptions, Pid, Step};
 use crate::server::Server;
 
@@ -97,8 +98,11 @@ impl SnapshotWriter {
             if let Some(preamble) = &mut self.preamble {
                 // EOF + CRC-64: the preamble is complete before the parent appends RESP.
                 self.out = preamble.finish();
-                self.write_out()?;
             }
+            // The snapshot is fsynced whole before anyone reads it: the batch chain starts
+            // after it (`batch.rs`).
+            self.out.extend_from_slice(batch::START);
+            self.write_out()?;
             self.file.fdatasync().map_err(|e| format!("fsync of the rewritten AOF: {}", strerror(&e)))?;
             return Ok(true);
         };
@@ -269,7 +273,12 @@ fn install(s: &mut Server, run: &RewriteRun) -> Result<(), String> {
     let file = s.env.fs.open(&run.temp_path, OpenOptions::EXISTING).map_err(|e| {
         format!("Unable to open the temporary AOF produced by the child: {}", strerror(&e))
     })?;
-    let flushed = write_all(&*file, &run.buf).map_err(|(_, e)| e).and_then(|()| file.fdatasync());
+    // The diff is the chain's first batch; all of it is fsynced before the rename.
+    let line = if run.buf.is_empty() { Vec::new() } else { batch::line(crc64(0, &run.buf)).to_vec() };
+    let flushed = write_all(&*file, &run.buf)
+        .and_then(|()| write_all(&*file, &line))
+        .map_err(|(_, e)| e)
+        .and_then(|()| file.fdatasync());
     if let Err(e) = flushed {
         let _ = file.close();
         return Err(format!("Error trying to flush the parent diff to the rewritten AOF: {}", strerror(&e)));
@@ -311,6 +320,7 @@ pub(crate) fn switch_file(s: &mut Server, file: FileRef, size: u64) {
     a.synced_size = size;
     a.fsync_requested_size = size;
     a.unsynced_tail.clear();
+    a.batch_crc = 0;
     a.tail_incomplete = false;
     a.repair_needed = false;
     a.fsync_error = None;

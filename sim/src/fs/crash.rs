@@ -10,7 +10,9 @@
 //!   keeps its first `sectors` pieces, where the pieces are the write cut at file offsets that
 //!   are multiples of [`SECTOR_BYTES`] (512); `1 <= sectors < pieces`. Within one write sectors
 //!   reach the disk in order; across writes there is no order, so a later write may survive
-//!   while an earlier one does not (LazyFS's torn-seq). A surviving piece beyond the durable end
+//!   while an earlier one does not (LazyFS's torn-seq). A surviving piece is written back as
+//!   whole sectors with the page cache's content at that point, so bytes of earlier writes
+//!   sharing its first or last sector survive with it; a surviving piece beyond the durable end
 //!   extends the file with zeros;
 //! - a `set_len` (including the truncation of an open with `truncate`) survives or not.
 //!
@@ -142,9 +144,17 @@ fn pieces(offset: u64, len: u64) -> u64 {
 }
 
 /// Replay `pending` onto `durable` as `plan` decides.
+///
+/// The unit that reaches the disk is a whole sector holding the page cache's content at the
+/// time: a surviving piece of a write carries the bytes of earlier writes that share its first
+/// and last sector (they were in the page when it was written back), so an earlier write can
+/// be lost only in sectors no later surviving write touches.
 fn replay(st: &mut FsState, ino: Ino, pending: &[DataOp], plan: &mut dyn PowerLossPlan) -> Vec<u8> {
     let mut bytes = st.inodes.get(&ino).map(|i| i.durable.clone()).unwrap_or_default();
+    // The page cache as it evolves: the durable bytes with every pending operation applied.
+    let mut cache = bytes.clone();
     for (index, op) in pending.iter().enumerate() {
+        apply_data(&mut cache, op);
         match op {
             DataOp::Write { offset, data } => {
                 let len = data.len() as u64;
@@ -166,7 +176,12 @@ fn replay(st: &mut FsState, ino: Ino, pending: &[DataOp], plan: &mut dyn PowerLo
                     st.count(kind);
                 }
                 st.trace.record(format_args!("power_loss ino={ino} write off={offset} len={len} kept={keep}"));
-                write_at(&mut bytes, *offset, &data[..keep as usize]);
+                if keep > 0 {
+                    let start = offset / SECTOR * SECTOR;
+                    let end = (offset + keep).div_ceil(SECTOR) * SECTOR;
+                    let end = end.min(cache.len() as u64);
+                    write_at(&mut bytes, start, &cache[start as usize..end as usize]);
+                }
             }
             DataOp::SetLen(len) => {
                 if plan.set_len(ino, *len) {
