@@ -33,11 +33,15 @@ use sut::{CorruptReplyTest, EngineTest, LoseFilesTest};
 /// cores (override with `PROPTEST_CASES`).
 const CASES: u32 = 256;
 /// The generator's seed is fixed so CI runs the same cases every time (determinism rule); to
-/// explore other sequences locally, change it.
+/// explore other sequences, set `KEEL_SM_SEED=<u64>`.
 const SEED: u64 = 0x6b65_656c;
 
+fn seed() -> u64 {
+    std::env::var("KEEL_SM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(SEED)
+}
+
 prop_state_machine! {
-    #![proptest_config(Config { cases: CASES, max_shrink_iters: 4096, rng_seed: RngSeed::Fixed(SEED), ..Config::default() })]
+    #![proptest_config(Config { cases: CASES, max_shrink_iters: 4096, rng_seed: RngSeed::Fixed(seed()), ..Config::default() })]
 
     #[test]
     fn engine_matches_the_model_across_crashes_and_restarts(sequential 1..48 => EngineTest<ANY>);

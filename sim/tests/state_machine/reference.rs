@@ -235,24 +235,30 @@ impl RefState {
         }
     }
 
-    /// The crash: the new worlds are the distinct recoverable states (as visible now).
+    /// The crash: the new worlds are the distinct recoverable states (as visible now). Each
+    /// world's model also keeps the keys that expired in the states it merges: an AOF replay
+    /// brings them back into the engine's dict until they are reclaimed, and DBSIZE counts
+    /// them (its upper bound is the model's physical count).
     fn crash(&mut self) {
         let now_ms = self.now_ms();
-        let mut next: Vec<(State, Vec<usize>)> = Vec::new();
+        let mut next: Vec<(State, State, Vec<usize>)> = Vec::new();
         for (i, w) in self.worlds.iter().enumerate() {
             for state in w.recoverable(self.persist, self.now_us) {
                 let visible = visible_at(state, now_ms);
-                match next.iter_mut().find(|(s, _)| *s == visible) {
-                    Some((_, parents)) => parents.push(i),
-                    None => next.push((visible, vec![i])),
+                match next.iter_mut().find(|(v, _, _)| *v == visible) {
+                    Some((_, physical, parents)) => {
+                        add_missing_keys(physical, state);
+                        parents.push(i);
+                    }
+                    None => next.push((visible, state.clone(), vec![i])),
                 }
             }
         }
         self.worlds = next
             .into_iter()
-            .map(|(state, parents)| {
+            .map(|(_, physical, parents)| {
                 let mut model = Model::new();
-                model.load_state(&state);
+                model.load_state(&physical);
                 World::new(model, parents, self.now_us)
             })
             .collect();
@@ -263,6 +269,17 @@ impl RefState {
     fn settle(&mut self) {
         for w in &mut self.worlds {
             w.prune(self.persist, self.now_us);
+        }
+    }
+}
+
+/// Add to `into` the keys of `from` it lacks (states with the same visible keys differ only in
+/// expired ones).
+fn add_missing_keys(into: &mut State, from: &State) {
+    for (&db, keys) in from {
+        let target = into.entry(db).or_default();
+        for (key, entry) in keys {
+            target.entry(key.clone()).or_insert_with(|| entry.clone());
         }
     }
 }
