@@ -14,37 +14,43 @@
 
 use super::AofStatus;
 use crate::server::Server;
+use crate::util::number::{with_i64_str, write_u64};
 
 /// Drain `s.ks.effects`; when AOF is on (or a rewrite is collecting), append them.
+///
+/// The effects are encoded straight into `aof_buf` (or, with AOF off and a rewrite running,
+/// into the rewrite buffer): no scratch vector and no heap-formatted lengths per command, as
+/// `catAppendOnlyGenericCommand` formats its lengths on the stack. This runs once per
+/// executed write command, so its allocations are paid at the full request rate.
 pub fn feed(s: &mut Server) {
     if s.ks.effects.is_empty() {
         return;
     }
-    let effects = std::mem::take(&mut s.ks.effects);
     let aof = &mut s.aof;
     let to_buf = aof.status == AofStatus::On && !aof.loading;
     let to_rewrite = aof.rewrite.is_some() && !aof.loading;
-    if to_buf || to_rewrite {
-        let mut bytes = Vec::new();
-        for effect in &effects {
-            if aof.selected_db != Some(effect.db) {
-                let db = effect.db.to_string();
-                append_command(&mut bytes, &[b"SELECT", db.as_bytes()]);
-                aof.selected_db = Some(effect.db);
-            }
-            append_command(&mut bytes, &effect.argv);
-        }
-        if to_buf {
-            aof.buf.extend_from_slice(&bytes);
-        }
+    if to_buf {
+        let start = aof.buf.len();
+        encode(&mut aof.buf, &mut aof.selected_db, &s.ks.effects);
         if let (true, Some(run)) = (to_rewrite, aof.rewrite.as_mut()) {
-            run.buf.extend_from_slice(&bytes);
+            run.buf.extend_from_slice(&aof.buf[start..]);
         }
+    } else if let (true, Some(run)) = (to_rewrite, aof.rewrite.as_mut()) {
+        encode(&mut run.buf, &mut aof.selected_db, &s.ks.effects);
     }
-    // Give the (now empty) vector back so its capacity is reused by the next command.
-    let mut effects = effects;
-    effects.clear();
-    s.ks.effects = effects;
+    // Keep the (now empty) vector: its capacity is reused by the next command.
+    s.ks.effects.clear();
+}
+
+/// Append `effects` to `out`, each preceded by a `SELECT` when its db is not `selected_db`.
+fn encode(out: &mut Vec<u8>, selected_db: &mut Option<usize>, effects: &[crate::keyspace::Effect]) {
+    for effect in effects {
+        if *selected_db != Some(effect.db) {
+            with_i64_str(effect.db as i64, |db| append_command(out, &[b"SELECT".as_slice(), db]));
+            *selected_db = Some(effect.db);
+        }
+        append_command(out, &effect.argv);
+    }
 }
 
 /// Append one command as a RESP multibulk (`*<argc>\r\n` then `$<len>\r\n<arg>\r\n` each).
@@ -60,7 +66,7 @@ pub fn append_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
 
 fn push_header(out: &mut Vec<u8>, kind: u8, n: usize) {
     out.push(kind);
-    out.extend_from_slice(n.to_string().as_bytes());
+    write_u64(out, n as u64);
     out.extend_from_slice(b"\r\n");
 }
 
