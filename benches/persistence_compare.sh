@@ -7,6 +7,7 @@
 #   strings: SET key:<i> value:<i>
 #   hashes : HSET hash:<i> f1 v<i> f2 w<i> f3 x<i>      (small: ziplist in Keel, listpack in Redis 7)
 #   zsets  : ZADD zset:<i> 1 a<i> 2 b<i> 3 c<i>         (small: ziplist in Keel, listpack in Redis 7)
+# Each step runs for both servers back to back, the first one alternating by run.
 # Appends its tables to reports/perf.md. Installs nothing (needs redis-server, redis-cli,
 # redis-benchmark, python3).
 #
@@ -55,29 +56,42 @@ for name, make in makers.items():
 PY
 
 rows="$work/rows.csv"   # metric,server,run,value
+
+aof_step() { # server fsync run
+  local s=$1 fsync=$2 run=$3 port dir rps
+  port=$(free_port); dir="$work/$s-aof-$fsync-$run"
+  start "$s" "$dir" "$port" --save "" --appendonly yes --appendfsync "$fsync" --aof-use-rdb-preamble no
+  rps=$(redis-benchmark -p "$port" -t set -n "$REQS" -c 50 -r 100000 --csv 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"')
+  echo "set_appendfsync_$fsync,$s,$run,$rps" >>"$rows"
+  stop "$port"
+}
+
+dataset_step() { # server dataset run
+  local s=$1 ds=$2 run=$3 port dir used t0 t1
+  port=$(free_port); dir="$work/$s-rdb-$ds-$run"
+  start "$s" "$dir" "$port" --save "" --appendonly no
+  redis-cli -p "$port" --pipe <"$work/$ds.resp" >/dev/null
+  used=$(redis-cli -p "$port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
+  echo "${ds}_used_memory,$s,$run,$used" >>"$rows"
+  t0=$(now); redis-cli -p "$port" save >/dev/null; t1=$(now)
+  echo "${ds}_save_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
+  echo "${ds}_rdb_bytes,$s,$run,$(stat -c %s "$dir/dump.rdb")" >>"$rows"
+  stop "$port"
+  t0=$(now); start "$s" "$dir" "$port" --save "" --appendonly no; t1=$(now)
+  echo "${ds}_load_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
+  stop "$port"
+}
+
+# Every step runs for both servers back to back, the first server alternating by run, and
+# dirty pages left by the previous step are written back first (`sync`), so neither server's
+# AOF runs behind the other's writeback.
 for run in $(seq "$RUNS"); do
-  for s in keel redis; do
-    for fsync in always everysec; do
-      port=$(free_port); dir="$work/$s-aof-$fsync-$run"
-      start "$s" "$dir" "$port" --save "" --appendonly yes --appendfsync "$fsync" --aof-use-rdb-preamble no
-      rps=$(redis-benchmark -p "$port" -t set -n "$REQS" -c 50 -r 100000 --csv 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"')
-      echo "set_appendfsync_$fsync,$s,$run,$rps" >>"$rows"
-      stop "$port"
-    done
-    for ds in $DATASETS; do
-      port=$(free_port); dir="$work/$s-rdb-$ds-$run"
-      start "$s" "$dir" "$port" --save "" --appendonly no
-      redis-cli -p "$port" --pipe <"$work/$ds.resp" >/dev/null
-      used=$(redis-cli -p "$port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
-      echo "${ds}_used_memory,$s,$run,$used" >>"$rows"
-      t0=$(now); redis-cli -p "$port" save >/dev/null; t1=$(now)
-      echo "${ds}_save_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
-      echo "${ds}_rdb_bytes,$s,$run,$(stat -c %s "$dir/dump.rdb")" >>"$rows"
-      stop "$port"
-      t0=$(now); start "$s" "$dir" "$port" --save "" --appendonly no; t1=$(now)
-      echo "${ds}_load_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
-      stop "$port"
-    done
+  if [ $((run % 2)) -eq 1 ]; then order="keel redis"; else order="redis keel"; fi
+  for fsync in always everysec; do
+    for s in $order; do sync; aof_step "$s" "$fsync" "$run"; done
+  done
+  for ds in $DATASETS; do
+    for s in $order; do sync; dataset_step "$s" "$ds" "$run"; done
   done
 done
 
