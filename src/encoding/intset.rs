@@ -11,6 +11,8 @@
 //! Adding a value that needs a wider encoding upgrades every value (`intsetUpgradeAndAdd`); the
 //! encoding never narrows again, as in Redis. Lookups are binary searches.
 
+use std::fmt;
+
 use super::Corrupt;
 use crate::env::Rng;
 
@@ -19,12 +21,126 @@ const ENC_INT16: usize = 2;
 const ENC_INT32: usize = 4;
 const ENC_INT64: usize = 8;
 
-/// An intset blob.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Longest blob stored inline, with no allocation: the header and up to three 16-bit values
+/// (or one 32-bit value).
+const INLINE_MAX: usize = 15;
+
+/// An intset blob: 16 bytes, so a [`crate::types::set::Set`] stays 16 bytes and sits inline in
+/// the keyspace's `Value`. Blobs of at most [`INLINE_MAX`] bytes live in it (a 3-member set of
+/// small integers costs no allocation, where Redis's costs a 16-byte jemalloc chunk); longer
+/// ones are one exact-size allocation, as Redis's `intsetResize` keeps it, behind a thin
+/// pointer (the length is in the blob's header). Every behaviour and every byte written (RDB,
+/// DUMP) is the same for both forms.
+#[derive(Clone)]
 pub struct Intset {
-    /// One exact-size allocation (16 bytes inline), as Redis's `intsetResize` keeps it.
-    buf: Box<[u8]>,
+    repr: Repr,
 }
+
+#[derive(Clone)]
+enum Repr {
+    Inline { buf: [u8; INLINE_MAX], len: InlineLen },
+    Heap(HeapBlob),
+}
+
+/// The length of an inline blob: 8..=15, a type with few values so that `Repr` and `Set` find
+/// their discriminants in its spare values.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum InlineLen {
+    L8 = 8,
+    L9,
+    L10,
+    L11,
+    L12,
+    L13,
+    L14,
+    L15,
+}
+
+impl InlineLen {
+    fn new(n: usize) -> InlineLen {
+        match n {
+            8 => InlineLen::L8,
+            9 => InlineLen::L9,
+            10 => InlineLen::L10,
+            11 => InlineLen::L11,
+            12 => InlineLen::L12,
+            13 => InlineLen::L13,
+            14 => InlineLen::L14,
+            15 => InlineLen::L15,
+            _ => unreachable!("inline intset blobs are 8..=15 bytes"),
+        }
+    }
+}
+
+/// An exact-size heap copy of a blob whose header is consistent (`8 + length * encoding`
+/// bytes), owned through a thin pointer.
+struct HeapBlob(std::ptr::NonNull<u8>);
+
+// SAFETY: a HeapBlob owns its allocation exclusively, like a `Box<[u8]>`.
+unsafe impl Send for HeapBlob {}
+// SAFETY: shared access only reads, like `&[u8]`.
+unsafe impl Sync for HeapBlob {}
+
+impl HeapBlob {
+    fn layout(len: usize) -> std::alloc::Layout {
+        std::alloc::Layout::array::<u8>(len).expect("intset blobs are small")
+    }
+
+    /// Copy `bytes` (a blob longer than its 8-byte header, with a consistent header).
+    fn new(bytes: &[u8]) -> HeapBlob {
+        debug_assert!(bytes.len() > HEADER_SIZE && blob_size(bytes) == bytes.len());
+        let layout = HeapBlob::layout(bytes.len());
+        // SAFETY: the layout has a non-zero size.
+        let ptr = unsafe { std::alloc::alloc(layout) };
+        let Some(ptr) = std::ptr::NonNull::new(ptr) else { std::alloc::handle_alloc_error(layout) };
+        // SAFETY: `ptr` is a fresh allocation of `bytes.len()` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.as_ptr(), bytes.len()) };
+        HeapBlob(ptr)
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        // SAFETY: the allocation holds at least the 8-byte header, written at creation and
+        // never changed, and exactly the number of bytes that header describes.
+        unsafe {
+            let header = std::slice::from_raw_parts(self.0.as_ptr(), HEADER_SIZE);
+            std::slice::from_raw_parts(self.0.as_ptr(), blob_size(header))
+        }
+    }
+}
+
+impl Clone for HeapBlob {
+    fn clone(&self) -> HeapBlob {
+        HeapBlob::new(self.as_slice())
+    }
+}
+
+impl Drop for HeapBlob {
+    fn drop(&mut self) {
+        let layout = HeapBlob::layout(self.as_slice().len());
+        // SAFETY: allocated in `new` with this same layout (the header never changes).
+        unsafe { std::alloc::dealloc(self.0.as_ptr(), layout) }
+    }
+}
+
+/// Bytes of the blob whose header starts `b`: `8 + length * encoding`.
+fn blob_size(b: &[u8]) -> usize {
+    HEADER_SIZE + read_u32(b, 4) as usize * read_u32(b, 0) as usize
+}
+
+impl fmt::Debug for Intset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Intset").field("buf", &self.as_bytes()).finish()
+    }
+}
+
+impl PartialEq for Intset {
+    fn eq(&self, other: &Intset) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Intset {}
 
 impl Default for Intset {
     fn default() -> Self {
@@ -64,7 +180,19 @@ impl Intset {
     pub fn new() -> Intset {
         let mut buf = vec![0u8; HEADER_SIZE];
         buf[0] = ENC_INT16 as u8;
-        Intset { buf: buf.into_boxed_slice() }
+        Intset::store(&buf)
+    }
+
+    /// The blob `bytes` (consistent header), inline when it fits.
+    fn store(bytes: &[u8]) -> Intset {
+        let repr = if bytes.len() <= INLINE_MAX {
+            let mut buf = [0u8; INLINE_MAX];
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Repr::Inline { buf, len: InlineLen::new(bytes.len()) }
+        } else {
+            Repr::Heap(HeapBlob::new(bytes))
+        };
+        Intset { repr }
     }
 
     /// Accept a blob from outside (`intsetValidateIntegrity` with `deep`): known encoding,
@@ -84,7 +212,7 @@ impl Intset {
         if count.checked_mul(enc) != Some(buf.len() - HEADER_SIZE) {
             return Err(Corrupt::at(4, "intset: length does not match the blob size"));
         }
-        let set = Intset { buf: buf.into_boxed_slice() };
+        let set = Intset::store(&buf);
         let mut prev = set.get(0);
         for i in 1..count {
             let cur = set.get(i);
@@ -97,20 +225,23 @@ impl Intset {
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf
+        match &self.repr {
+            Repr::Inline { buf, len } => &buf[..*len as usize],
+            Repr::Heap(blob) => blob.as_slice(),
+        }
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
-        self.buf.into_vec()
+        self.as_bytes().to_vec()
     }
 
     /// Bytes per value: 2, 4 or 8.
     pub fn encoding(&self) -> usize {
-        read_u32(&self.buf, 0) as usize
+        read_u32(self.as_bytes(), 0) as usize
     }
 
     pub fn len(&self) -> usize {
-        read_u32(&self.buf, 4) as usize
+        read_u32(self.as_bytes(), 4) as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -118,12 +249,15 @@ impl Intset {
     }
 
     pub fn blob_len(&self) -> usize {
-        self.buf.len()
+        self.as_bytes().len()
     }
 
-    /// Bytes allocated for the blob (MEMORY USAGE): exactly its length.
+    /// Bytes allocated for the blob (MEMORY USAGE): exactly its length, 0 when inline.
     pub fn alloc_bytes(&self) -> usize {
-        self.buf.len()
+        match &self.repr {
+            Repr::Inline { .. } => 0,
+            Repr::Heap(blob) => blob.as_slice().len(),
+        }
     }
 
     /// The value at sorted position `i`, if any.
@@ -135,7 +269,7 @@ impl Intset {
     pub fn get(&self, i: usize) -> i64 {
         let enc = self.encoding();
         let at = HEADER_SIZE + i * enc;
-        decode(&self.buf[at..at + enc])
+        decode(&self.as_bytes()[at..at + enc])
     }
 
     pub fn contains(&self, v: i64) -> bool {
@@ -154,11 +288,11 @@ impl Intset {
                 let enc = self.encoding();
                 let at = HEADER_SIZE + pos * enc;
                 // Exactly one value more, as `intsetResize` reallocates: no spare capacity.
-                let mut buf = std::mem::take(&mut self.buf).into_vec();
-                buf.reserve_exact(enc);
+                let mut buf = Vec::with_capacity(self.blob_len() + enc);
+                buf.extend_from_slice(self.as_bytes());
                 buf.splice(at..at, encode(v, enc));
-                self.buf = buf.into_boxed_slice();
-                self.set_len(self.len() + 1);
+                set_len(&mut buf, self.len() + 1);
+                *self = Intset::store(&buf);
                 true
             }
         }
@@ -173,10 +307,10 @@ impl Intset {
             Ok(pos) => {
                 let enc = self.encoding();
                 let at = HEADER_SIZE + pos * enc;
-                let mut buf = std::mem::take(&mut self.buf).into_vec();
+                let mut buf = self.as_bytes().to_vec();
                 buf.drain(at..at + enc);
-                self.buf = buf.into_boxed_slice();
-                self.set_len(self.len() - 1);
+                set_len(&mut buf, self.len() - 1);
+                *self = Intset::store(&buf);
                 true
             }
             Err(_) => false,
@@ -225,13 +359,14 @@ impl Intset {
         if v >= 0 {
             buf.extend(encode(v, enc));
         }
-        self.buf = buf.into_boxed_slice();
+        *self = Intset::store(&buf);
     }
+}
 
-    fn set_len(&mut self, n: usize) {
-        let n32 = u32::try_from(n).expect("intset lengths fit in u32");
-        self.buf[4..8].copy_from_slice(&n32.to_le_bytes());
-    }
+/// Write the value count into a blob's header.
+fn set_len(buf: &mut [u8], n: usize) {
+    let n32 = u32::try_from(n).expect("intset lengths fit in u32");
+    buf[4..8].copy_from_slice(&n32.to_le_bytes());
 }
 
 #[cfg(test)]
@@ -263,6 +398,25 @@ mod tests {
         assert_eq!(s.encoding(), 8);
         assert!(!s.contains(1 << 40));
         assert!(!s.remove(i64::MIN));
+    }
+
+    #[test]
+    fn small_blobs_are_inline_and_larger_ones_exact_size() {
+        assert_eq!(std::mem::size_of::<Intset>(), 16);
+        let mut s = Intset::new();
+        for v in [1, 2, 3] {
+            s.add(v);
+        }
+        assert_eq!((s.blob_len(), s.alloc_bytes()), (14, 0));
+        s.add(4);
+        assert_eq!((s.blob_len(), s.alloc_bytes()), (16, 16));
+        let copy = s.clone();
+        assert!(s.remove(4));
+        assert_eq!((s.blob_len(), s.alloc_bytes()), (14, 0));
+        assert_eq!(copy.iter().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![1, 2, 3]);
+        s.add(1 << 40);
+        assert_eq!((s.encoding(), s.len(), s.alloc_bytes()), (8, 4, 40));
     }
 
     #[test]
