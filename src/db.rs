@@ -6,15 +6,16 @@
 
 use crate::dict::Dict;
 use crate::env::KeyedState;
-use crate::object::Entry;
+use crate::object::{Entry, Stored};
 
-/// A key as stored: inline up to 22 bytes, boxed beyond (see `crate::bytes`).
-pub type Key = crate::bytes::SmallBytes;
+/// A key as stored: inline up to 20 bytes, boxed beyond, with its object's LRU/LFU field
+/// (see `crate::bytes::KeyBytes`).
+pub type Key = crate::bytes::KeyBytes;
 
 #[derive(Clone)]
 pub struct Db {
     pub id: usize,
-    pub dict: Dict<Key, Entry>,
+    pub dict: Dict<Key, Stored>,
     pub expires: Dict<Key, i64>,
     /// Average TTL of sampled volatile keys, for INFO keyspace (`avg_ttl`).
     pub avg_ttl_ms: i64,
@@ -41,22 +42,29 @@ impl Db {
         self.expires.get(key).copied()
     }
 
-    /// Insert or overwrite; the expire is left as it is (callers decide).
+    /// Insert or overwrite (value and LRU field); the expire is left as it is (callers decide).
     pub fn insert(&mut self, key: &[u8], entry: Entry) {
-        if let Some(slot) = self.dict.get_mut(key) {
-            *slot = entry;
+        let Entry { value, lru } = entry;
+        if let Some((k, slot)) = self.dict.get_key_value_mut(key) {
+            k.set_lru(lru);
+            slot.value = value;
         } else {
-            self.dict.insert(Key::new(key), entry);
+            self.dict.insert(Key::with_lru(key, lru), Stored { value });
         }
     }
 
     /// Remove the key and its expire; returns the entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let (_, entry) = self.dict.remove(key)?;
+        let (k, stored) = self.dict.remove(key)?;
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
-        Some(entry)
+        Some(Entry { value: stored.value, lru: k.lru() })
+    }
+
+    /// The LRU/LFU field of `key`'s value, if the key exists.
+    pub fn lru_of(&self, key: &[u8]) -> Option<u32> {
+        self.dict.get_key_value(key).map(|(k, _)| k.lru())
     }
 
     pub fn set_expire(&mut self, key: &[u8], when_ms: i64) {

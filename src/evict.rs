@@ -149,10 +149,10 @@ fn populate_pool(s: &mut Server, policy: P) {
             d.dict.sample(&mut ks.rng, samples).into_iter().map(|k| k.to_vec()).collect()
         };
         for key in keys {
-            let Some(entry) = d.dict.get(&key[..]) else { continue };
+            let Some(lru) = d.lru_of(&key) else { continue };
             let score = match policy {
-                P::AllkeysLru | P::VolatileLru => object::idle_ms(entry.lru, now_clock),
-                P::AllkeysLfu | P::VolatileLfu => 255 - u64::from(lfu_decayed(entry.lru, now_ms, decay)),
+                P::AllkeysLru | P::VolatileLru => object::idle_ms(lru, now_clock),
+                P::AllkeysLfu | P::VolatileLfu => 255 - u64::from(lfu_decayed(lru, now_ms, decay)),
                 _ => u64::MAX - d.expire_of(&key).map_or(0, |t| t.max(0) as u64),
             };
             found.push(Candidate { score, db, key });

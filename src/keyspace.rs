@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crate::db::Db;
 use crate::env::hash::KeyedMap;
 use crate::env::{KeyedState, Rng};
-use crate::object::{self, Entry, Value};
+use crate::object::{self, Entry, Stored, Value};
 
 /// A command's effect to append to the AOF (and to replicas): db and argv.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,7 +161,7 @@ impl Keyspace {
         }
     }
 
-    fn lookup(&mut self, db: usize, key: &[u8], touch: bool, count: bool) -> Option<&mut Entry> {
+    fn lookup(&mut self, db: usize, key: &[u8], touch: bool, count: bool) -> Option<&mut Stored> {
         if self.expire_if_needed(db, key) {
             if count {
                 self.stats.keyspace_misses += 1;
@@ -171,15 +171,15 @@ impl Keyspace {
         let update = touch && !self.child_running;
         let (mode, now) = (self.lru_mode, self.now_ms);
         let (rng, stats) = (&mut self.rng, &mut self.stats);
-        match self.dbs[db].dict.get_mut(key) {
-            Some(entry) => {
+        match self.dbs[db].dict.get_key_value_mut(key) {
+            Some((k, stored)) => {
                 if count {
                     stats.keyspace_hits += 1;
                 }
                 if update {
-                    entry.lru = touched_lru(mode, now, entry.lru, rng);
+                    k.set_lru(touched_lru(mode, now, k.lru(), rng));
                 }
-                Some(entry)
+                Some(stored)
             }
             None => {
                 if count {
@@ -191,23 +191,23 @@ impl Keyspace {
     }
 
     /// `lookupKeyRead`: lazy expiry, LRU update, hits/misses.
-    pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Stored> {
         self.lookup(db, key, true, true)
     }
 
     /// `lookupKeyWrite`: lazy expiry and LRU update, no hit/miss counting.
-    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Stored> {
         self.lookup(db, key, true, false)
     }
 
     /// `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: lazy expiry and hits/misses, no LRU update
     /// (TTL, TYPE, OBJECT, EXISTS).
-    pub fn lookup_notouch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_notouch(&mut self, db: usize, key: &[u8]) -> Option<&mut Stored> {
         self.lookup(db, key, false, true)
     }
 
     /// A lookup with lazy expiry only: no statistics, no LRU update (internal probes).
-    pub fn lookup_quiet(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_quiet(&mut self, db: usize, key: &[u8]) -> Option<&mut Stored> {
         self.lookup(db, key, false, false)
     }
 
@@ -219,7 +219,7 @@ impl Keyspace {
         match d.dict.get_mut(key) {
             Some(old) => old.value = value,
             None => {
-                d.dict.insert(crate::db::Key::new(key), Entry { value, lru });
+                d.dict.insert(crate::db::Key::with_lru(key, lru), Stored { value });
             }
         }
         if !keep_ttl {

@@ -6,7 +6,7 @@
 //! - `embstr`: at most 44 bytes (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`), immutable;
 //! - `raw`: longer strings, and every string modified in place (APPEND, SETRANGE).
 //!
-//! Every value carries `lru`: Redis's 24-bit LRU clock (seconds) or, under an LFU policy, 16
+//! Every key's value has an `lru` field (kept in the keyspace's key, see [`Stored`]): Redis's 24-bit LRU clock (seconds) or, under an LFU policy, 16
 //! bits of minutes since the last decrement and an 8-bit logarithmic counter.
 
 use crate::bytes::SmallBytes;
@@ -211,11 +211,18 @@ impl PartialEq for Value {
     }
 }
 
-/// A keyspace entry: the value and its LRU/LFU field.
+/// A keyspace entry taken out of or going into a db: the value and its LRU/LFU field.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub value: Value,
     pub lru: u32,
+}
+
+/// A value as the keyspace dict stores it. Its LRU/LFU field rides in the dict's key
+/// (`crate::bytes::KeyBytes`), so a node is key 24 + value 24 + next 8 = 56 bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    pub value: Value,
 }
 
 /// LFU: initial counter value of a new key (`LFU_INIT_VAL`).
@@ -284,6 +291,8 @@ mod tests {
         assert_eq!(std::mem::size_of::<Str>(), 24, "Str stays 24 bytes");
         assert_eq!(std::mem::size_of::<Value>(), 24, "a Value is as small as a string");
         assert_eq!(std::mem::size_of::<Entry>(), 32, "an entry is a value and its LRU field");
+        assert_eq!(std::mem::size_of::<Stored>(), 24, "a stored value is just the value");
+        assert_eq!(crate::dict::Dict::<crate::db::Key, Stored>::node_bytes(), 56, "a keyspace node fits glibc's 56-byte class");
         let mut s = Str::from_bytes(b"12");
         s.make_raw().push(b'3');
         assert_eq!((s.encoding_name(), s.as_int()), ("raw", Some(123)));

@@ -40,7 +40,7 @@ fn keyspace_with_lists(limits: &TypeLimits) -> keel::keyspace::Keyspace {
 
 fn contents(ks: &keel::keyspace::Keyspace, key: &str) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    if let Some(Entry { value: Value::List(l), .. }) = ks.dbs[0].dict.get(key.as_bytes()) {
+    if let Some(keel::object::Stored { value: Value::List(l) }) = ks.dbs[0].dict.get(key.as_bytes()) {
         l.for_each(&mut |e| out.push(e.to_vec()));
     }
     out

@@ -137,7 +137,7 @@ fn compact_values_live_inline() {
 /// rounded to the allocator's size class.
 #[test]
 fn small_blobs_hold_no_spare_capacity() {
-    let node = keel::dict::Dict::<keel::db::Key, keel::object::Entry>::node_bytes();
+    let node = keel::dict::Dict::<keel::db::Key, keel::object::Stored>::node_bytes();
     let mut rig = Rig::new(4);
     rig.cmd("HSET h fieldaaa v0000001 fieldbbb w0000001 fieldccc x0000001");
     // 10-byte header + 6 entries of 10 bytes + the end byte = 71 bytes.

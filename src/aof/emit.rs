@@ -12,13 +12,13 @@
 //! argument per item, `HMSET`/`ZADD` with two (Redis's `rewriteListObject` & co.).
 
 use super::feed::append_command;
-use crate::object::{Entry, Value};
+use crate::object::{Stored, Value};
 
 /// Items per command in a rewrite (Redis's `AOF_REWRITE_ITEMS_PER_CMD`).
 pub const AOF_REWRITE_ITEMS_PER_CMD: usize = 64;
 
 /// Append the commands recreating `key` to `out`; nothing if it is expired at `now_ms`.
-pub fn emit_key(out: &mut Vec<u8>, key: &[u8], entry: &Entry, expire_ms: Option<i64>, now_ms: i64) {
+pub fn emit_key(out: &mut Vec<u8>, key: &[u8], entry: &Stored, expire_ms: Option<i64>, now_ms: i64) {
     if expire_ms.is_some_and(|when| when < now_ms) {
         return;
     }
@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn doc_example_string_with_ttl() {
-        let entry = Entry { value: Value::Str(Str::from_bytes(b"v")), lru: 0 };
+        let entry = Stored { value: Value::Str(Str::from_bytes(b"v")) };
         let mut out = Vec::new();
         emit_key(&mut out, b"k", &entry, Some(1796315011697), 1);
         let want = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*3\r\n$9\r\nPEXPIREAT\r\n$1\r\nk\r\n$13\r\n1796315011697\r\n";
@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn expired_key_is_skipped() {
-        let entry = Entry { value: Value::Str(Str::from_bytes(b"12")), lru: 0 };
+        let entry = Stored { value: Value::Str(Str::from_bytes(b"12")) };
         let mut out = Vec::new();
         emit_key(&mut out, b"k", &entry, Some(5), 6);
         assert!(out.is_empty());

@@ -37,7 +37,7 @@ use super::load::LoadError;
 use super::aof_path;
 use crate::db::Db;
 use crate::env::FileRef;
-use crate::object::Entry;
+use crate::object::Stored;
 use crate::rdb::format::MAGIC;
 use crate::rdb::save::{Header, RdbWriter};
 use crate::rdb::LoadOptions;
@@ -81,7 +81,7 @@ impl PreambleEncoder {
     }
 
     /// One key; nothing if it had expired at `now_ms` (the fork time).
-    pub fn key(&mut self, key: &[u8], entry: &Entry, expire_ms: Option<i64>, now_ms: i64) {
+    pub fn key(&mut self, key: &[u8], entry: &Stored, expire_ms: Option<i64>, now_ms: i64) {
         if expire_ms.is_some_and(|when| when < now_ms) {
             return;
         }
@@ -136,7 +136,7 @@ pub fn load(s: &mut Server, path: &Path, file: &FileRef, name: &str) -> Result<u
 mod tests {
     use super::*;
     use crate::env::KeyedState;
-    use crate::object::{Str, Value};
+    use crate::object::{Entry, Str, Value};
     use crate::rdb::load::{Checksum, Event, Parser};
 
     fn one_key_db() -> Db {

@@ -120,7 +120,8 @@ pub fn copy(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
     if to_db == c.db && src == dst {
         return c.add_error("ERR source and destination objects are the same");
     }
-    let Some(entry) = s.ks.lookup_write(c.db, src).map(|e| e.clone()) else { return c.add_int(0) };
+    let Some(value) = s.ks.lookup_write(c.db, src).map(|e| e.value.clone()) else { return c.add_int(0) };
+    let entry = crate::object::Entry { value, lru: s.ks.dbs[c.db].lru_of(src).unwrap_or(0) };
     let expire = s.ks.dbs[c.db].expire_of(src);
     if s.ks.lookup_write(to_db, dst).is_some() {
         if !replace {
@@ -286,7 +287,11 @@ pub fn object(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
     let lfu = s.config.lfu_mode();
     let shared_ok = s.config.maxmemory == 0 || !s.config.lfu_mode() && !policy_is_lru(s);
     let now_clock = object::lru_clock(s.ks.now_ms);
-    let Some(entry) = s.ks.lookup_notouch(c.db, a.get(2)) else { return c.add_null() };
+    if s.ks.lookup_notouch(c.db, a.get(2)).is_none() {
+        return c.add_null();
+    }
+    let Some((key, entry)) = s.ks.dbs[c.db].dict.get_key_value(a.get(2)) else { return c.add_null() };
+    let lru = key.lru();
     match sub.as_slice() {
         b"encoding" => c.add_bulk(entry.value.encoding_name().as_bytes()),
         b"refcount" => {
@@ -294,9 +299,9 @@ pub fn object(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
             c.add_int(if shared { i64::from(i32::MAX) } else { 1 });
         }
         b"idletime" if lfu => c.add_error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
-        b"idletime" => c.add_int((object::idle_ms(entry.lru, now_clock) / 1000) as i64),
+        b"idletime" => c.add_int((object::idle_ms(lru, now_clock) / 1000) as i64),
         _ if !lfu => c.add_error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
-        _ => c.add_int(i64::from(object::lfu_counter(entry.lru))),
+        _ => c.add_int(i64::from(object::lfu_counter(lru))),
     }
 }
 

@@ -9,14 +9,14 @@
 //!   parts on the first `samples` elements, scaled to the element count (`samples` 0 = all);
 //! - a quicklist counts its first `samples` nodes the same way;
 //! - the key's share is its dict node (Redis's `sizeof(dictEntry)` + the key's sds) plus the
-//!   key's heap bytes when it is longer than the 22 bytes stored inline.
+//!   key's heap bytes when it is longer than the 20 bytes stored inline.
 //!
 //! Example: a hash with 3 fields of 8-byte names and values is a 71-byte ziplist; on x86-64
-//! the estimate is the 72-byte dict node (the `Hash` is inline in it) + `malloc_size(71)`.
+//! the estimate is the 56-byte dict node (the `Hash` is inline in it) + `malloc_size(71)`.
 
 use crate::db::Key;
 use crate::dict::Dict;
-use crate::object::{Entry, Str, Value};
+use crate::object::{Stored, Str, Value};
 use crate::types::hash::{Hash, HashTable};
 use crate::types::list::List;
 use crate::types::set::{Set, SetTable};
@@ -40,8 +40,8 @@ pub fn malloc_size(n: usize) -> usize {
 }
 
 /// Bytes of the key and its value: `MEMORY USAGE key SAMPLES samples` (`samples` ≥ 1).
-pub fn key_usage(key: &Key, entry: &Entry, samples: usize) -> usize {
-    let node = malloc_size(Dict::<Key, Entry>::node_bytes());
+pub fn key_usage(key: &Key, entry: &Stored, samples: usize) -> usize {
+    let node = malloc_size(Dict::<Key, Stored>::node_bytes());
     node + malloc_size(key.heap_bytes()) + value_usage(&entry.value, samples)
 }
 

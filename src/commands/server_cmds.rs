@@ -169,17 +169,21 @@ pub fn debug(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
 
 fn debug_object(s: &mut Server, c: &mut Client, key: &[u8]) {
     let now_clock = crate::object::lru_clock(s.ks.now_ms);
-    let Some(e) = s.ks.lookup_notouch(c.db, key) else { return c.add_error("ERR no such key") };
+    if s.ks.lookup_notouch(c.db, key).is_none() {
+        return c.add_error("ERR no such key");
+    }
+    let Some((k, e)) = s.ks.dbs[c.db].dict.get_key_value(key) else { return c.add_error("ERR no such key") };
+    let lru = k.lru();
     let len = match &e.value {
         crate::object::Value::Str(v) => v.len(),
         other => other.free_effort(),
     };
-    let idle = crate::object::idle_ms(e.lru, now_clock) / 1000;
+    let idle = crate::object::idle_ms(lru, now_clock) / 1000;
     let text = format!(
         "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         e.value.encoding_name(),
         len,
-        e.lru,
+        lru,
         idle
     );
     c.add_simple(&text);

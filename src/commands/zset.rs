@@ -17,7 +17,7 @@ use super::{zset_add as add, zset_block as block, zset_pop as pop, zset_range as
 use super::{Command, FAST, R, W, WD};
 use crate::encoding::skiplist::{LexBound, LexRange, ScoreRange};
 use crate::env::KeyedState;
-use crate::object::{Entry, Value};
+use crate::object::{Stored, Value};
 use crate::server::client::Client;
 use crate::server::Server;
 use crate::types::zset::{ZEnv, ZSet};
@@ -92,7 +92,7 @@ pub(crate) fn with_zset<T>(s: &mut Server, db: usize, key: &[u8], f: impl FnOnce
     let hasher: KeyedState = s.ks.hasher().clone();
     let limits = TypeLimits::from_config(&s.config);
     let ks = &mut s.ks;
-    let Some(Entry { value: Value::ZSet(z), .. }) = ks.dbs[db].dict.get_mut(key) else { return None };
+    let Some(Stored { value: Value::ZSet(z) }) = ks.dbs[db].dict.get_mut(key) else { return None };
     let mut env = ZEnv { limits, rng: &mut ks.rng, hasher: &hasher };
     let out = f(z, &mut env);
     let empty = z.is_empty();

@@ -131,6 +131,23 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         node.map(|n| (&n.key, &n.value))
     }
 
+    /// The stored key and the value for `key`, both mutably. Does a rehash step, like
+    /// [`Dict::get_mut`]. The caller may
+    /// change only parts of the key that its `Hash` and `Eq` ignore (the keyspace's key keeps
+    /// its object's LRU field, see `crate::bytes::KeyBytes`).
+    pub fn get_key_value_mut<Q>(&mut self, key: &Q) -> Option<(&mut K, &mut V)>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.step_if_rehashing();
+        let hash = self.hash(key);
+        self.find_node_mut(hash, key).map(|n| (&mut n.key, &mut n.value))
+    }
+
     pub fn contains_key<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -208,7 +225,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             // usable rather than index an empty vector.
             self.ht[t] = Table::with_size(INITIAL_SIZE);
         }
-        self.ht[t].push_front(Box::new(Node { hash, key, value, next: None }))
+        self.ht[t].push_front(hash, Box::new(Node { key, value, next: None }))
     }
 
     /// Remove `key`; returns the stored key and value. Does a rehash step.

@@ -5,7 +5,7 @@
 //! moves whole buckets from `ht[0]` to `ht[1]`, visiting at most `10 * n` empty buckets per call
 //! so a sparse table cannot make one step slow. When `ht[0]` is empty, `ht[1]` becomes `ht[0]`.
 
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
 use super::table::Table;
 use super::Dict;
@@ -98,6 +98,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         };
         let mut empty_visits = n.saturating_mul(10);
         let [t0, t1] = &mut self.ht;
+        let hasher = &self.hasher;
         for _ in 0..n {
             if t0.used == 0 {
                 break;
@@ -117,7 +118,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             while let Some(mut node) = chain {
                 chain = node.next.take();
                 t0.used -= 1;
-                t1.push_front(node);
+                t1.push_front(hasher.hash_one(&node.key), node);
             }
             idx += 1;
         }

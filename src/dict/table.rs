@@ -7,9 +7,9 @@
 //! - `used` is the number of nodes in all chains.
 //! - A key appears at most once in the table.
 //!
-//! Nodes store their key's hash (Redis does not): rehashing then moves nodes without hashing
-//! keys again, and a lookup compares the 64-bit hash before it compares key bytes, so a chain
-//! walk rarely touches a key that does not match.
+//! Nodes do not store their key's hash, as Redis's `dictEntry` does not: a lookup compares
+//! keys directly along the chain, and rehashing hashes each moved key again with the dict's
+//! keyed hasher (so a keyspace node is key + value + next: 56 bytes, glibc's 56-byte class).
 
 use std::borrow::Borrow;
 
@@ -18,7 +18,6 @@ pub(crate) type Link<K, V> = Option<Box<Node<K, V>>>;
 
 /// One entry (Redis's `dictEntry`).
 pub(crate) struct Node<K, V> {
-    pub(crate) hash: u64,
     pub(crate) key: K,
     pub(crate) value: V,
     pub(crate) next: Link<K, V>,
@@ -68,7 +67,7 @@ impl<K, V> Table<K, V> {
         }
         let mut cur = self.buckets[self.index(hash)].as_deref();
         while let Some(node) = cur {
-            if node.hash == hash && node.key.borrow() == key {
+            if node.key.borrow() == key {
                 return Some(node);
             }
             cur = node.next.as_deref();
@@ -88,7 +87,7 @@ impl<K, V> Table<K, V> {
         let idx = self.index(hash);
         let mut cur = self.buckets[idx].as_deref_mut();
         while let Some(node) = cur {
-            if node.hash == hash && node.key.borrow() == key {
+            if node.key.borrow() == key {
                 return Some(node);
             }
             cur = node.next.as_deref_mut();
@@ -98,9 +97,10 @@ impl<K, V> Table<K, V> {
 
     /// Put `node` at the head of its chain (Redis inserts at the head: recently added
     /// entries are the likeliest to be looked up). The table must have buckets.
-    pub(crate) fn push_front(&mut self, mut node: Box<Node<K, V>>) -> &mut Node<K, V> {
+    /// `hash` is the hash of the node's key.
+    pub(crate) fn push_front(&mut self, hash: u64, mut node: Box<Node<K, V>>) -> &mut Node<K, V> {
         debug_assert!(!self.buckets.is_empty());
-        let idx = self.index(node.hash);
+        let idx = self.index(hash);
         let slot = &mut self.buckets[idx];
         node.next = slot.take();
         self.used += 1;
@@ -121,7 +121,7 @@ impl<K, V> Table<K, V> {
         loop {
             let found = match link.as_deref() {
                 None => return None,
-                Some(node) => node.hash == hash && node.key.borrow() == key,
+                Some(node) => node.key.borrow() == key,
             };
             if found {
                 let mut node = link.take()?;
@@ -155,7 +155,6 @@ impl<K: Clone, V: Clone> Clone for Table<K, V> {
             let mut head: Link<K, V> = None;
             for node in chain.iter().rev() {
                 head = Some(Box::new(Node {
-                    hash: node.hash,
                     key: node.key.clone(),
                     value: node.value.clone(),
                     next: head,

@@ -66,7 +66,8 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
                     db.set_expire(&k.key, when);
                 }
                 // One probe: insert, and a previous value means the file repeats the key.
-                if db.dict.insert(crate::db::Key::from(k.key.clone()), entry).is_some() {
+                let key = crate::db::Key::with_lru(&k.key, entry.lru);
+                if db.dict.insert(key, crate::object::Stored { value: entry.value }).is_some() {
                     return Err(RdbError::corrupt(k.offset, format!("duplicate key '{}' found in RDB file", String::from_utf8_lossy(&k.key))));
                 }
                 sum.keys_loaded += 1;
