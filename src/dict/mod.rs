@@ -47,7 +47,8 @@ use table::{Node, Table};
 pub struct Dict<K, V> {
     ht: [Table<K, V>; 2],
     /// Next bucket of `ht[0]` to move, while rehashing (Redis's `rehashidx`, -1 = `None`).
-    rehash_idx: Option<usize>,
+    /// 32 bits (tables have at most 2^31 buckets), so the dict struct is 72 bytes.
+    rehash_idx: Option<u32>,
     hasher: KeyedState,
     /// Redis's `dict_can_resize`.
     resize_allowed: bool,
@@ -86,6 +87,16 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
     pub fn is_rehashing(&self) -> bool {
         self.rehash_idx.is_some()
+    }
+
+    /// The next bucket of `ht[0]` to move, while rehashing.
+    pub(crate) fn rehash_index(&self) -> Option<usize> {
+        self.rehash_idx.map(|i| i as usize)
+    }
+
+    /// Record the next bucket to move (`idx` < a table size, at most 2^31).
+    pub(crate) fn set_rehash_index(&mut self, idx: usize) {
+        self.rehash_idx = Some(u32::try_from(idx).expect("tables have at most 2^31 buckets"));
     }
 
     /// The hasher, so a caller can hash a key once and reuse it.

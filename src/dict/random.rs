@@ -37,7 +37,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         if self.is_empty() {
             return None;
         }
-        let head = match self.rehash_idx {
+        let head = match self.rehash_index() {
             Some(idx) => self.random_bucket_rehashing(rng, idx),
             None => self.random_bucket(rng),
         };
@@ -95,7 +95,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         }
         let tables = if self.rehash_idx.is_some() { 2 } else { 1 };
         let max_mask = self.ht[0].mask().max(if tables == 2 { self.ht[1].mask() } else { 0 });
-        let rehash_idx = self.rehash_idx.unwrap_or(0);
+        let rehash_idx = self.rehash_index().unwrap_or(0);
         let mut i = (rng.next_u64() as usize) & max_mask;
         let mut empty_len = 0;
         for _ in 0..count.saturating_mul(10) {

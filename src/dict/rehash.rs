@@ -18,7 +18,7 @@ pub const FORCE_RESIZE_RATIO: usize = 5;
 /// Shrink when fewer than this percentage of the slots are used (Redis's `HASHTABLE_MIN_FILL`).
 pub const MIN_FILL_PERCENT: usize = 10;
 /// Largest table size; larger requests are refused (keeps `next_power` from overflowing).
-const MAX_SIZE: usize = 1 << (usize::BITS - 2);
+const MAX_SIZE: usize = 1 << 31;
 
 /// Smallest power of two `>= size`, at least [`INITIAL_SIZE`] (Redis's `_dictNextExp`).
 fn next_power(size: usize) -> usize {
@@ -55,7 +55,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             return true;
         }
         self.ht[1] = Table::with_size(new_size);
-        self.rehash_idx = Some(0);
+        self.set_rehash_index(0);
         true
     }
 
@@ -93,7 +93,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     /// Returns true if rehashing is still in progress afterwards. The cron drives it with a
     /// budget (Redis's `dictRehashMilliseconds` calls it with `n = 100` in a timed loop).
     pub fn rehash(&mut self, n: usize) -> bool {
-        let Some(mut idx) = self.rehash_idx else {
+        let Some(mut idx) = self.rehash_index() else {
             return false;
         };
         let mut empty_visits = n.saturating_mul(10);
@@ -107,7 +107,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
                 idx += 1;
                 empty_visits -= 1;
                 if empty_visits == 0 {
-                    self.rehash_idx = Some(idx);
+                    self.set_rehash_index(idx);
                     return true;
                 }
             }
@@ -127,7 +127,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             self.rehash_idx = None;
             return false;
         }
-        self.rehash_idx = Some(idx);
+        self.set_rehash_index(idx);
         true
     }
 

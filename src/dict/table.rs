@@ -25,22 +25,21 @@ pub(crate) struct Node<K, V> {
 
 /// A bucket table.
 pub(crate) struct Table<K, V> {
-    pub(crate) buckets: Vec<Link<K, V>>,
+    /// Exact-size (no `Vec` capacity word): the dict struct stays small.
+    pub(crate) buckets: Box<[Link<K, V>]>,
     pub(crate) used: usize,
 }
 
 impl<K, V> Table<K, V> {
     /// The table with no buckets (Redis's reset `dictht`).
     pub(crate) fn empty() -> Self {
-        Table { buckets: Vec::new(), used: 0 }
+        Table { buckets: Box::new([]), used: 0 }
     }
 
     /// An empty table of `size` buckets; `size` must be a power of two.
     pub(crate) fn with_size(size: usize) -> Self {
         debug_assert!(size.is_power_of_two());
-        let mut buckets = Vec::with_capacity(size);
-        buckets.resize_with(size, || None);
-        Table { buckets, used: 0 }
+        Table { buckets: (0..size).map(|_| None).collect(), used: 0 }
     }
 
     pub(crate) fn size(&self) -> usize {
@@ -162,7 +161,7 @@ impl<K: Clone, V: Clone> Clone for Table<K, V> {
             }
             buckets.push(head);
         }
-        Table { buckets, used: self.used }
+        Table { buckets: buckets.into_boxed_slice(), used: self.used }
     }
 }
 

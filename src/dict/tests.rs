@@ -27,7 +27,7 @@ fn check_invariants(d: &Dict<Vec<u8>, u64>) {
             while let Some(node) = cur {
                 assert_eq!(d.hash(&node.key) as usize & table.mask(), i, "node in the wrong bucket");
                 if t == 0 {
-                    if let Some(idx) = d.rehash_idx {
+                    if let Some(idx) = d.rehash_index() {
                         assert!(i >= idx, "bucket below rehash_idx not empty");
                     }
                 }
@@ -398,4 +398,14 @@ fn long_chains_drop_without_recursion() {
     }
     assert_eq!(d.len(), 100_000);
     drop(d);
+}
+
+#[test]
+fn the_dict_struct_is_72_bytes_and_refuses_tables_past_2_31_buckets() {
+    // 72 bytes: glibc's 72-byte class for a boxed set's dict (Redis's dict is 56 + its
+    // dictType pointer); two exact-size bucket slices, a 32-bit rehash index, a shared hasher.
+    assert_eq!(std::mem::size_of::<Dict<crate::bytes::SmallBytes, ()>>(), 72);
+    let mut d = dict();
+    assert!(!d.expand((1 << 31) + 1));
+    assert_eq!(d.slots(), 0);
 }
