@@ -122,8 +122,8 @@ impl fmt::Debug for SmallBytes {
 pub const KEY_INLINE_MAX: usize = 20;
 
 /// A keyspace key and its object's 24-bit LRU/LFU field (Redis keeps that field in the
-/// value's `robj`; here it rides in the key so that a keyspace dict node is key 24 + value 24
-/// + next 8 = 56 bytes, glibc's 56-byte class, like Redis's dictEntry + key sds + robj).
+/// value's `robj`; here it rides in the key so that a keyspace dict node, key 24, value 24
+/// and next 8, is 56 bytes: glibc's 56-byte class, like Redis's dictEntry + key sds + robj).
 /// Keys up to [`KEY_INLINE_MAX`] bytes are inline, longer ones in one boxed slice that starts
 /// with the 3 LRU bytes (a 16-byte variant, so the enum stays 24 bytes). Hashing
 /// and comparison are exactly those of the key's `[u8]`: the LRU field is not part of the

@@ -119,8 +119,8 @@ fn the_allocator_model_matches_malloc_usable_size() {
 }
 
 /// Hashes, sets and sorted sets sit inside the keyspace entry: their compact encodings are
-/// one exact-size blob behind a 16-byte pointer, so the enums are 16 bytes and a `Value`
-/// stays 24.
+/// one exact-size blob behind a 16-byte pointer (an intset of up to 15 bytes is inline), so
+/// the enums are 16 bytes and a `Value` stays 24.
 #[test]
 fn compact_values_live_inline() {
     use std::mem::size_of;
@@ -144,6 +144,9 @@ fn small_blobs_hold_no_spare_capacity() {
     assert_eq!(usage(&mut rig, "h") as usize, malloc_size(node) + malloc_size(71));
     rig.cmd("HDEL h fieldccc");
     assert_eq!(usage(&mut rig, "h") as usize, malloc_size(node) + malloc_size(51), "a delete gives the bytes back");
+    // An intset of up to 15 bytes lives in the node; a longer one is an exact-size block.
     rig.cmd("SADD s 1 1001 2001");
-    assert_eq!(usage(&mut rig, "s") as usize, malloc_size(node) + malloc_size(8 + 3 * 2));
+    assert_eq!(usage(&mut rig, "s") as usize, malloc_size(node));
+    rig.cmd("SADD s 3001");
+    assert_eq!(usage(&mut rig, "s") as usize, malloc_size(node) + malloc_size(8 + 4 * 2));
 }
