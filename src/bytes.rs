@@ -86,37 +86,45 @@ impl From<Vec<u8>> for SmallBytes {
     }
 }
 
-impl PartialEq for SmallBytes {
-    fn eq(&self, other: &SmallBytes) -> bool {
-        self.as_slice() == other.as_slice()
-    }
+/// Equality, order, hash and `Debug` of a byte string type by its bytes (`as_slice`), as for
+/// `[u8]`: a key hashes and compares the same whichever type holds it.
+macro_rules! byte_string_traits {
+    ($t:ty) => {
+        impl PartialEq for $t {
+            fn eq(&self, other: &$t) -> bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
+
+        impl Eq for $t {}
+
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, other: &$t) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl Ord for $t {
+            fn cmp(&self, other: &$t) -> std::cmp::Ordering {
+                self.as_slice().cmp(other.as_slice())
+            }
+        }
+
+        impl Hash for $t {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.as_slice().hash(state);
+            }
+        }
+
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
+            }
+        }
+    };
 }
 
-impl Eq for SmallBytes {}
-
-impl PartialOrd for SmallBytes {
-    fn partial_cmp(&self, other: &SmallBytes) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for SmallBytes {
-    fn cmp(&self, other: &SmallBytes) -> std::cmp::Ordering {
-        self.as_slice().cmp(other.as_slice())
-    }
-}
-
-impl Hash for SmallBytes {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_slice().hash(state);
-    }
-}
-
-impl fmt::Debug for SmallBytes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
-    }
-}
+byte_string_traits!(SmallBytes);
 
 /// Longest key stored inline in a [`KeyBytes`].
 pub const KEY_INLINE_MAX: usize = 20;
@@ -225,37 +233,7 @@ impl From<Vec<u8>> for KeyBytes {
     }
 }
 
-impl PartialEq for KeyBytes {
-    fn eq(&self, other: &KeyBytes) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Eq for KeyBytes {}
-
-impl PartialOrd for KeyBytes {
-    fn partial_cmp(&self, other: &KeyBytes) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for KeyBytes {
-    fn cmp(&self, other: &KeyBytes) -> std::cmp::Ordering {
-        self.as_slice().cmp(other.as_slice())
-    }
-}
-
-impl Hash for KeyBytes {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_slice().hash(state);
-    }
-}
-
-impl fmt::Debug for KeyBytes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
-    }
-}
+byte_string_traits!(KeyBytes);
 
 #[cfg(test)]
 mod tests {

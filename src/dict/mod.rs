@@ -173,12 +173,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Hash + Eq,
     {
-        if self.is_empty() {
-            return None;
-        }
-        self.step_if_rehashing();
-        let hash = self.hash(key);
-        self.find_node_mut(hash, key).map(|n| &mut n.value)
+        self.get_key_value_mut(key).map(|(_, v)| v)
     }
 
     fn find_node_mut<Q>(&mut self, hash: u64, key: &Q) -> Option<&mut Node<K, V>>
