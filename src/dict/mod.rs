@@ -151,12 +151,21 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Hash + Eq,
     {
+        let hash = self.step_and_hash(key)?;
+        self.find_node_mut(hash, key).map(|n| (&mut n.key, &mut n.value))
+    }
+
+    /// The common start of a lookup that may change the dict (`dictFind`, `dictDelete`): `None`
+    /// for an empty dict, else one rehash step and the key's hash.
+    fn step_and_hash<Q>(&mut self, key: &Q) -> Option<u64>
+    where
+        Q: ?Sized + Hash,
+    {
         if self.is_empty() {
             return None;
         }
         self.step_if_rehashing();
-        let hash = self.hash(key);
-        self.find_node_mut(hash, key).map(|n| (&mut n.key, &mut n.value))
+        Some(self.hash(key))
     }
 
     pub fn contains_key<Q>(&self, key: &Q) -> bool
@@ -240,11 +249,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Hash + Eq,
     {
-        if self.is_empty() {
-            return None;
-        }
-        self.step_if_rehashing();
-        let hash = self.hash(key);
+        let hash = self.step_and_hash(key)?;
         let node = match self.ht[0].unlink(hash, key) {
             Some(node) => node,
             None if self.rehash_idx.is_some() => self.ht[1].unlink(hash, key)?,
