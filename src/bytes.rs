@@ -51,31 +51,6 @@ impl SmallBytes {
     }
 }
 
-impl Deref for SmallBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-impl AsRef<[u8]> for SmallBytes {
-    fn as_ref(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-impl Borrow<[u8]> for SmallBytes {
-    fn borrow(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-impl From<&[u8]> for SmallBytes {
-    fn from(bytes: &[u8]) -> SmallBytes {
-        SmallBytes::new(bytes)
-    }
-}
-
 impl From<Vec<u8>> for SmallBytes {
     fn from(bytes: Vec<u8>) -> SmallBytes {
         if bytes.len() <= INLINE_MAX {
@@ -86,10 +61,36 @@ impl From<Vec<u8>> for SmallBytes {
     }
 }
 
-/// Equality, order, hash and `Debug` of a byte string type by its bytes (`as_slice`), as for
-/// `[u8]`: a key hashes and compares the same whichever type holds it.
+/// A byte string type's views as `[u8]` (`Deref`, `AsRef`, `Borrow`, `From<&[u8]>` through
+/// `new`) and its equality, order, hash and `Debug` by those bytes, as for `[u8]`: a key hashes
+/// and compares the same whichever type holds it.
 macro_rules! byte_string_traits {
-    ($t:ty) => {
+    ($t:ident) => {
+        impl Deref for $t {
+            type Target = [u8];
+            fn deref(&self) -> &[u8] {
+                self.as_slice()
+            }
+        }
+
+        impl AsRef<[u8]> for $t {
+            fn as_ref(&self) -> &[u8] {
+                self.as_slice()
+            }
+        }
+
+        impl Borrow<[u8]> for $t {
+            fn borrow(&self) -> &[u8] {
+                self.as_slice()
+            }
+        }
+
+        impl From<&[u8]> for $t {
+            fn from(bytes: &[u8]) -> $t {
+                $t::new(bytes)
+            }
+        }
+
         impl PartialEq for $t {
             fn eq(&self, other: &$t) -> bool {
                 self.as_slice() == other.as_slice()
@@ -199,31 +200,6 @@ impl KeyBytes {
             KeyBytes::Heap(b) => &mut b[..3],
         };
         lru.copy_from_slice(&lru_bytes(value));
-    }
-}
-
-impl Deref for KeyBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-impl AsRef<[u8]> for KeyBytes {
-    fn as_ref(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-impl Borrow<[u8]> for KeyBytes {
-    fn borrow(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-impl From<&[u8]> for KeyBytes {
-    fn from(bytes: &[u8]) -> KeyBytes {
-        KeyBytes::new(bytes)
     }
 }
 
