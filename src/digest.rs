@@ -133,6 +133,18 @@ pub fn zset_digest<'a>(d: &mut [u8; 20], pairs: impl IntoIterator<Item = (&'a [u
     }
 }
 
+/// Value digest of a stream: each entry's ID as `<ms>.<seq>`, then its fields and values, in
+/// ID order (consumer groups are not part of it, as in Redis 7.0's `xorObjectDigest`).
+pub fn stream_digest(d: &mut [u8; 20], s: &crate::types::stream::Stream) {
+    mix_type(d, ObjType::Stream);
+    for (id, fields) in &s.entries {
+        mix(d, format!("{}.{}", id.ms, id.seq).as_bytes());
+        for f in fields {
+            mix(d, f);
+        }
+    }
+}
+
 /// DEBUG DIGEST-VALUE of a string value (without TTL): the digest of the type and the text.
 pub fn string_value_digest(val: &[u8]) -> [u8; 20] {
     let mut d = [0u8; 20];

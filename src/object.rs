@@ -128,6 +128,7 @@ pub enum Value {
     Hash(Hash),
     Set(Set),
     ZSet(ZSet),
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -139,6 +140,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -149,6 +151,7 @@ impl Value {
             Value::Hash(v) => v.encoding_name(),
             Value::Set(v) => v.encoding_name(),
             Value::ZSet(v) => v.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -161,6 +164,7 @@ impl Value {
             Value::Hash(v) => v.len(),
             Value::Set(v) => v.len(),
             Value::ZSet(v) => v.len(),
+            Value::Stream(v) => v.free_effort(),
         }
     }
 
@@ -187,19 +191,21 @@ impl Value {
                 v.for_each(&mut |m, s| pairs.push((m.to_vec(), s)));
                 digest::zset_digest(d, pairs.iter().map(|(m, s)| (m.as_slice(), *s)));
             }
+            Value::Stream(v) => digest::stream_digest(d, v),
         }
     }
 }
 
-use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 
-/// Equal content: strings compare exactly (encoding included); aggregates compare by type and
-/// by Redis's value digest, which covers every element and ignores the encoding and the
-/// order of set members and hash fields.
+/// Equal content: strings compare exactly (encoding included), streams entirely (groups too);
+/// other aggregates compare by type and by Redis's value digest, which covers every element
+/// and ignores the encoding and the order of set members and hash fields.
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Stream(a), Value::Stream(b)) => a == b,
             (a, b) if a.type_name() == b.type_name() => {
                 let (mut da, mut db) = ([0u8; 20], [0u8; 20]);
                 a.digest_into(&mut da);

@@ -1,8 +1,7 @@
 //! Files written by a real Redis 7.0.15 (`tests/fixtures/rdb/`, see the README there) load into
 //! exactly the content Redis itself reports: per key, the type, whether it has a TTL and
 //! `DEBUG DIGEST-VALUE` (recorded in `*.expected.txt` by `expected.sh` from a live
-//! `redis-server`). Streams, which Keel cannot hold, are refused with an error naming the key,
-//! the type and the offset; the engine loads what it can hold and refuses the rest by name.
+//! `redis-server`), streams included; the whole file's `DEBUG DIGEST` matches too.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -17,14 +16,12 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// `db<N> <key> <type> ttl=<yes|no> <digest>` for every key the loader returns, as Redis would
-/// after loading as a master at `now` (already-expired keys dropped), plus the names of
-/// skipped streams. `now: None` is the file's `ctime`: `expected.sh` asked Redis right after
-/// the save, and judging by today's clock would expire the keys with a relative TTL as the
-/// fixture ages.
-fn keel_lines(buf: &[u8], now: Option<i64>) -> (BTreeSet<String>, Vec<String>) {
-    let opts = LoadOptions { skip_unsupported: true, ..LoadOptions::default() };
-    let mut p = Parser::new(buf, opts).expect("valid header");
-    let (mut lines, mut streams) = (BTreeSet::new(), Vec::new());
+/// after loading as a master at `now` (already-expired keys dropped). `now: None` is the
+/// file's `ctime`: `expected.sh` asked Redis right after the save, and judging by today's
+/// clock would expire the keys with a relative TTL as the fixture ages.
+fn keel_lines(buf: &[u8], now: Option<i64>) -> BTreeSet<String> {
+    let mut p = Parser::new(buf, LoadOptions::default()).expect("valid header");
+    let mut lines = BTreeSet::new();
     let fixed = now.is_some();
     let mut now = now.unwrap_or(i64::MIN);
     while let Some(ev) = p.next_event().expect("valid file") {
@@ -38,25 +35,15 @@ fn keel_lines(buf: &[u8], now: Option<i64>) -> (BTreeSet<String>, Vec<String>) {
                 let key = String::from_utf8_lossy(&k.key);
                 lines.insert(format!("db{} {key} {} ttl={ttl} {}", k.db, k.value.type_name(), k.value.digest_hex(k.expire_ms.is_some())));
             }
-            Event::SkippedKey { key, .. } => streams.push(String::from_utf8_lossy(&key).into_owned()),
             _ => {}
         }
     }
-    (lines, streams)
+    lines
 }
 
-fn expected_lines(name: &str) -> (BTreeSet<String>, Vec<String>) {
+fn expected_lines(name: &str) -> BTreeSet<String> {
     let text = String::from_utf8(fixture(name)).expect("utf-8");
-    let mut lines = BTreeSet::new();
-    let mut streams = Vec::new();
-    for l in text.lines().filter(|l| l.starts_with("db")) {
-        if l.split(' ').nth(2) == Some("stream") {
-            streams.push(l.split(' ').nth(1).unwrap_or_default().to_string());
-        } else {
-            lines.insert(l.to_string());
-        }
-    }
-    (lines, streams)
+    text.lines().filter(|l| l.starts_with("db")).map(str::to_string).collect()
 }
 
 /// When `expected.sh` asked Redis: right after the save (the file's `ctime`), or long after it.
@@ -71,12 +58,11 @@ fn assert_same_content(rdb: &str, expected: &str, as_of: AsOf) {
         AsOf::Saved => None,
         AsOf::Now => Some(now_ms()),
     };
-    let (got, got_streams) = keel_lines(&fixture(rdb), now);
-    let (want, want_streams) = expected_lines(expected);
+    let got = keel_lines(&fixture(rdb), now);
+    let want = expected_lines(expected);
     let missing: Vec<_> = want.difference(&got).collect();
     let extra: Vec<_> = got.difference(&want).collect();
     assert!(missing.is_empty() && extra.is_empty(), "{rdb}: missing {missing:#?}\nunexpected {extra:#?}");
-    assert_eq!(got_streams, want_streams, "{rdb}: streams");
 }
 
 #[test]
@@ -99,24 +85,33 @@ fn functions_sample_skips_the_library_and_loads_the_key() {
     assert_same_content("functions.rdb", "functions.expected.txt", AsOf::Now);
 }
 
+/// The stream of `nocompress.rdb` (type 19, a consumer group with a pending entry whose
+/// stream entry was deleted) loads with its counters, group, PEL and consumer.
 #[test]
-fn stream_is_refused_with_key_type_and_offset() {
+fn stream_loads_with_its_group_pel_and_consumer() {
+    use keel::types::stream::StreamId;
     let buf = fixture("nocompress.rdb");
     let mut p = Parser::new(&buf, LoadOptions::default()).expect("valid header");
-    let err = loop {
-        match p.next_event() {
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("a stream must be refused"),
-            Err(e) => break e,
+    let st = loop {
+        match p.next_event().expect("valid file") {
+            Some(Event::Key(k)) if k.key == b"stream:s" => match k.value {
+                keel::rdb::LoadedValue::Stream(st) => break st,
+                other => panic!("stream:s loaded as {}", other.type_name()),
+            },
+            Some(_) => {}
+            None => panic!("no stream:s"),
         }
     };
-    match &err {
-        RdbError::Unsupported { key, rdb_type, offset } => {
-            assert_eq!((key.as_slice(), *rdb_type, *offset), (&b"stream:s"[..], 19, 73713));
-        }
-        other => panic!("expected Unsupported, got {other}"),
-    }
-    assert!(err.to_string().contains("stream:s") && err.to_string().contains("stream"), "{err}");
+    let ids: Vec<String> = st.entries.keys().map(|id| id.to_string()).collect();
+    assert_eq!(ids, ["1-1", "2-0"]);
+    assert_eq!((st.last_id, st.max_deleted_id, st.entries_added), (StreamId::new(2, 0), StreamId::new(1, 2), 3));
+    let g = &st.groups[&b"grp1"[..]];
+    assert_eq!((g.last_id, g.entries_read), (StreamId::new(1, 2), 2));
+    let pending: Vec<String> = g.pel.keys().map(|id| id.to_string()).collect();
+    assert_eq!(pending, ["1-1", "1-2"], "1-2 stays pending after XDEL, as in Redis");
+    let alice = &g.consumers[&b"alice"[..]];
+    assert_eq!(alice.pel.len(), 2);
+    assert!(g.pel.values().all(|n| n.consumer == b"alice" && n.delivery_count == 1));
 }
 
 /// Now, for the "already expired" decision of the string-only samples (their expiries are
@@ -142,12 +137,18 @@ fn engine_loads_the_string_only_samples_like_a_redis_master() {
     assert_eq!(keel::digest_ks::dataset_digest(&ks), "34eee3a0c01d741cf8bc30883bcac96269c8e812");
 }
 
+/// The engine loads every type of the samples; the dataset digest is the one Redis reported.
 #[test]
-fn engine_refuses_types_it_does_not_hold_yet_and_keeps_nothing() {
-    let mut ks = keyspace();
-    let err = load_into(&mut ks, &fixture("all-types.rdb"), LoadOptions::default(), Some(now_ms()), &mut |_| {}).expect_err("lists are not engine values yet");
-    assert!(matches!(err, RdbError::Unsupported { .. }), "{err}");
-    assert_eq!(ks.total_keys(), 0, "a failed load leaves no partial dataset");
+fn engine_loads_every_sample_with_the_dataset_digest_redis_reports() {
+    for (rdb, expected) in [("all-types.rdb", "all-types.expected.txt"), ("nocompress.rdb", "nocompress.expected.txt")] {
+        let buf = fixture(rdb);
+        let ctime = keel::rdb::check::check(&buf, rdb, 0).aux.iter().find(|(k, _)| k == "ctime").map(|(_, v)| v.parse::<i64>().expect("seconds"));
+        let mut ks = keyspace();
+        load_into(&mut ks, &buf, LoadOptions::default(), ctime.map(|s| s * 1000), &mut |_| {}).expect("loads");
+        let text = String::from_utf8(fixture(expected)).expect("utf-8");
+        let want = text.lines().find_map(|l| l.strip_prefix("digest ")).expect("digest line");
+        assert_eq!(keel::digest_ks::dataset_digest(&ks), want, "{rdb}");
+    }
 }
 
 #[test]

@@ -113,6 +113,10 @@ fn model_value(value: &keel::object::Value) -> Value {
             });
             Value::ZSet(members)
         }
+        V::Stream(st) => {
+            let entries = st.entries.iter().map(|(id, f)| ((id.ms, id.seq), f.clone())).collect();
+            Value::Stream { entries, last_id: (st.last_id.ms, st.last_id.seq) }
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 //!
 //! Collections (when the engine has them) are written with at most
 //! [`AOF_REWRITE_ITEMS_PER_CMD`] items per command by [`emit_batched`]: `RPUSH`/`SADD` with one
-//! argument per item, `HMSET`/`ZADD` with two (Redis's `rewriteListObject` & co.).
+//! argument per item, `HMSET`/`ZADD` with two (Redis's `rewriteListObject` & co.). Streams
+//! are written entry by entry, then their counters and groups (`emit_stream`).
 
 use super::feed::append_command;
 use crate::object::{Stored, Value};
@@ -43,6 +44,40 @@ fn emit_aggregate(out: &mut Vec<u8>, key: &[u8], value: &Value) {
         LoadedValue::ZSet(v) => {
             let scores: Vec<String> = v.iter().map(|(_, s)| crate::util::number::d2string(*s)).collect();
             emit_batched(out, b"ZADD", key, 2, v.iter().zip(&scores).map(|((m, _), s)| vec![s.as_bytes(), m.as_slice()]));
+        }
+        LoadedValue::Stream(s) => emit_stream(out, key, &s),
+    }
+}
+
+/// A stream as Redis 7.0's `rewriteStreamObject` writes it: one XADD per entry (an empty
+/// stream: `XADD key MAXLEN 0 0-1 x y`), XSETID with the counters, then per group XGROUP
+/// CREATE with ENTRIESREAD, and per consumer either XGROUP CREATECONSUMER (nothing pending) or
+/// one `XCLAIM key group consumer 0 id TIME t RETRYCOUNT n JUSTID FORCE` per pending entry.
+fn emit_stream(out: &mut Vec<u8>, key: &[u8], s: &crate::types::stream::Stream) {
+    for (id, fields) in &s.entries {
+        let id = id.to_vec();
+        let mut argv: Vec<&[u8]> = vec![b"XADD", key, &id];
+        argv.extend(fields.iter().map(|f| f.as_slice()));
+        append_command(out, &argv);
+    }
+    if s.is_empty() {
+        append_command(out, &[b"XADD".as_slice(), key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
+    }
+    let (last, added, max_del) = (s.last_id.to_vec(), s.entries_added.to_string(), s.max_deleted_id.to_vec());
+    append_command(out, &[b"XSETID".as_slice(), key, &last, b"ENTRIESADDED", added.as_bytes(), b"MAXDELETEDID", &max_del]);
+    for (name, g) in &s.groups {
+        let (gid, read) = (g.last_id.to_vec(), g.entries_read.to_string());
+        append_command(out, &[b"XGROUP".as_slice(), b"CREATE", key, name, &gid, b"ENTRIESREAD", read.as_bytes()]);
+        for (cname, c) in &g.consumers {
+            if c.pel.is_empty() {
+                append_command(out, &[b"XGROUP".as_slice(), b"CREATECONSUMER", key, name, cname]);
+            }
+            for id in &c.pel {
+                let Some(nack) = g.pel.get(id) else { continue };
+                let (id, t, n) = (id.to_vec(), nack.delivery_time.to_string(), nack.delivery_count.to_string());
+                let argv: [&[u8]; 12] = [b"XCLAIM", key, name, cname, b"0", &id, b"TIME", t.as_bytes(), b"RETRYCOUNT", n.as_bytes(), b"JUSTID", b"FORCE"];
+                append_command(out, &argv);
+            }
         }
     }
 }

@@ -293,7 +293,7 @@ struct Replay {
 impl Replay {
     fn new(s: &Server, file: String, start: u64) -> Replay {
         let now = s.env.clock.unix_ms();
-        let client = Client::new(0, "aof".into(), "aof".into(), now, true);
+        let client = Client::new(crate::server::client::AOF_CLIENT_ID, "aof".into(), "aof".into(), now, true);
         Replay { client, file, commands: 0, valid_up_to: start, valid_before_multi: start, error: None }
     }
 

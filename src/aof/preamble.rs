@@ -115,7 +115,6 @@ pub fn load(s: &mut Server, path: &Path, file: &FileRef, name: &str) -> Result<u
     let opts = LoadOptions {
         verify_checksum: s.config.rdbchecksum,
         databases: s.config.databases,
-        skip_unsupported: false,
         type_limits: crate::types::TypeLimits::from_config(&s.config),
     };
     let mut warnings = Vec::new();

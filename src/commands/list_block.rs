@@ -213,8 +213,8 @@ pub(crate) fn serve_blocked(s: &mut Server, c: &mut Client, key: &[u8], op: &Blo
                 propagate_move(s, db, key, dst, (*from_head, *to_head), *rpoplpush);
             }
         }
-        // Sorted set waiters are served by `zset_block::serve_blocked`.
-        BlockOp::ZPop { .. } | BlockOp::ZMPop { .. } => {}
+        // Sorted set and stream waiters are served by their own modules.
+        BlockOp::ZPop { .. } | BlockOp::ZMPop { .. } | BlockOp::XRead(_) => {}
     }
 }
 

@@ -54,6 +54,8 @@ pub fn value_usage(v: &Value, samples: usize) -> usize {
         Value::Hash(h) => hash_usage(h, samples),
         Value::Set(s) => set_usage(s, samples),
         Value::ZSet(z) => zset_usage(z, samples),
+        // An estimate over the whole stream (its entries are not sampled).
+        Value::Stream(st) => malloc_size(st.heap_bytes()),
     }
 }
 

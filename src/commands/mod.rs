@@ -35,6 +35,9 @@ pub mod set_ops;
 pub mod set_random;
 pub mod sort;
 pub mod sort_pattern;
+pub mod stream;
+pub mod stream_group;
+pub mod stream_read;
 pub mod strings;
 pub mod zset;
 pub mod zset_add;
@@ -128,7 +131,7 @@ pub(crate) const R: u32 = READONLY;
 pub(crate) const NQ: u32 = NO_MULTI_QUEUE;
 
 /// The tables of every command family: this file's, then one per data type.
-pub static FAMILIES: [&[Command]; 5] = [COMMANDS, list::COMMANDS, hash::COMMANDS, set::COMMANDS, zset::COMMANDS];
+pub static FAMILIES: [&[Command]; 6] = [COMMANDS, list::COMMANDS, hash::COMMANDS, set::COMMANDS, zset::COMMANDS, stream::COMMANDS];
 
 /// The string, key, server and connection commands.
 pub static COMMANDS: &[Command] = &[

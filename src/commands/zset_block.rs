@@ -104,6 +104,6 @@ pub(crate) fn serve_blocked(s: &mut Server, c: &mut Client, key: &[u8], op: &Blo
     match op {
         BlockOp::ZPop { max } => pop_one(s, c, key, *max, &mut ctx),
         BlockOp::ZMPop { max, count } => mpop_from(s, c, key, PopReq { max: *max, count: *count, counted: true }, &mut ctx),
-        BlockOp::Pop { .. } | BlockOp::MPop { .. } | BlockOp::Move { .. } => {}
+        BlockOp::Pop { .. } | BlockOp::MPop { .. } | BlockOp::Move { .. } | BlockOp::XRead(_) => {}
     }
 }

@@ -72,7 +72,7 @@ pub fn check(buf: &[u8], name: &str, now_ms: i64) -> Report {
     let mut rep = Report::default();
     rep.lines.push(format!("[offset 0] Checking RDB file {name}"));
     rep.redis_lines.push(format!("[offset 0] Checking RDB file {name}"));
-    let opts = LoadOptions { verify_checksum: true, databases: usize::MAX, skip_unsupported: true, ..LoadOptions::default() };
+    let opts = LoadOptions { verify_checksum: true, databases: usize::MAX, ..LoadOptions::default() };
     let mut last_key: Option<(Vec<u8>, u64)> = None;
     let result = Parser::new(buf, opts).and_then(|mut p| {
         rep.version = p.version;
@@ -118,11 +118,6 @@ fn record(rep: &mut Report, event: Event, now_ms: i64, last_key: &mut Option<(Ve
         Event::Key(k) => {
             count(rep, k.db, k.value.type_name(), k.expire_ms, now_ms);
             *last_key = Some((k.key, k.offset));
-        }
-        Event::SkippedKey { db, key, rdb_type, offset, expire_ms } => {
-            count(rep, db, "stream", expire_ms, now_ms);
-            rep.lines.push(format!("[offset {offset}] key '{}' is a stream (RDB type {rdb_type}): valid, but Keel cannot load it", lossy(&key)));
-            *last_key = Some((key, offset));
         }
         Event::EmptyKey { key, offset, .. } => {
             rep.empty_keys += 1;

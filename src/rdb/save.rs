@@ -4,19 +4,20 @@
 //! Keel writes `REDIS0009` with object types ≤ 15 only, so Redis 5, 6 and 7.x load its files:
 //! strings (type 0, INT8/16/32 and LZF encodings); lists as a quicklist of ziplists (14); sets
 //! as an intset (11) or a plain set (2); hashes as a ziplist (13) or a plain hash (4); sorted
-//! sets as a ziplist (12) or ZSET_2 (5). The compact form is chosen with Redis 6.2's default
+//! sets as a ziplist (12) or ZSET_2 (5); streams as listpack nodes (15). The compact form is chosen with Redis 6.2's default
 //! thresholds (512 entries for sets and hashes, 128 for zsets, 64-byte elements).
 //!
 //! [`RdbWriter`] appends to a buffer and keeps the running CRC of everything handed out by
 //! [`RdbWriter::take`], so a caller can write the file in chunks (the BGSAVE child does, one
 //! step at a time). Expired keys are written like the others: the loader drops them, as Redis.
 
-use super::blob::{intset, ziplist};
+use super::blob::{intset, stream_node, ziplist};
 use super::format::*;
 use super::value::LoadedValue;
 use crate::db::Db;
 use crate::encoding::crc64::crc64;
 use crate::object::{Str, Value};
+use crate::types::stream::{Stream, StreamId};
 
 /// Compact encodings are used up to these sizes (Redis 6.2 defaults).
 const SET_INTSET_ENTRIES_MAX: usize = 512;
@@ -157,7 +158,48 @@ pub fn put_loaded_value(out: &mut Vec<u8>, value: &LoadedValue, compress: bool) 
         LoadedValue::Set(members) => put_set(out, members, compress),
         LoadedValue::Hash(pairs) => put_hash(out, pairs, compress),
         LoadedValue::ZSet(items) => put_zset(out, items, compress),
+        LoadedValue::Stream(s) => put_stream(out, s, compress),
     }
+}
+
+/// A stream as type 15 (`STREAM_LISTPACKS`, Redis 5+): nodes, length and last ID, then the
+/// groups without `entries_read` (Redis 7 re-derives it; `entries_added` becomes the length,
+/// as when Redis 7 loads a Redis 6 file). Layout: `rdb::load::stream`.
+fn put_stream(out: &mut Vec<u8>, s: &Stream, compress: bool) -> u8 {
+    let nodes = stream_node::encode(s.entries.iter().map(|(id, f)| (*id, f)));
+    put_len(out, nodes.len() as u64);
+    for (master, lp) in &nodes {
+        put_string(out, &master.to_be_bytes(), false);
+        put_string(out, lp, compress);
+    }
+    put_len(out, s.len() as u64);
+    put_id_lengths(out, s.last_id);
+    put_len(out, s.groups.len() as u64);
+    for (name, g) in &s.groups {
+        put_string(out, name, compress);
+        put_id_lengths(out, g.last_id);
+        put_len(out, g.pel.len() as u64);
+        for (id, nack) in &g.pel {
+            out.extend_from_slice(&id.to_be_bytes());
+            out.extend_from_slice(&nack.delivery_time.to_le_bytes());
+            put_len(out, nack.delivery_count);
+        }
+        put_len(out, g.consumers.len() as u64);
+        for (cname, c) in &g.consumers {
+            put_string(out, cname, compress);
+            out.extend_from_slice(&c.seen_time.to_le_bytes());
+            put_len(out, c.pel.len() as u64);
+            for id in &c.pel {
+                out.extend_from_slice(&id.to_be_bytes());
+            }
+        }
+    }
+    TYPE_STREAM_LISTPACKS
+}
+
+fn put_id_lengths(out: &mut Vec<u8>, id: StreamId) {
+    put_len(out, id.ms);
+    put_len(out, id.seq);
 }
 
 fn put_quicklist(out: &mut Vec<u8>, items: &[Vec<u8>], compress: bool) -> u8 {

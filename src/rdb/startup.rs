@@ -80,7 +80,6 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
                 sum.functions_skipped += 1;
                 warn("RDB file holds a function library; Keel has no functions, skipping it".into());
             }
-            Event::SkippedKey { key, rdb_type, offset, .. } => return Err(RdbError::Unsupported { key, rdb_type, offset }),
             Event::SelectDb { db, .. } => current_db = db,
             Event::ResizeDb { keys, expires, .. } => {
                 // Size the tables once, as Redis's dictExpand on RESIZEDB: no rehash while loading.
@@ -111,7 +110,6 @@ pub fn load(s: &mut Server) {
     let opts = LoadOptions {
         verify_checksum: s.config.rdbchecksum,
         databases: s.config.databases,
-        skip_unsupported: false,
         type_limits: crate::types::TypeLimits::from_config(&s.config),
     };
     let now_ms = s.env.clock.unix_ms();

@@ -8,7 +8,7 @@
 
 use crate::digest;
 use crate::object::{Str, Value};
-use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet, TypeLimits};
+use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet, TypeLimits};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoadedValue {
@@ -18,6 +18,8 @@ pub enum LoadedValue {
     Set(Vec<Vec<u8>>),
     Hash(Vec<(Vec<u8>, Vec<u8>)>),
     ZSet(Vec<(Vec<u8>, f64)>),
+    /// Streams load straight into the engine's structure (it has no encodings to choose).
+    Stream(Box<Stream>),
 }
 
 impl LoadedValue {
@@ -29,6 +31,7 @@ impl LoadedValue {
             LoadedValue::Set(_) => "set",
             LoadedValue::Hash(_) => "hash",
             LoadedValue::ZSet(_) => "zset",
+            LoadedValue::Stream(_) => "stream",
         }
     }
 
@@ -39,12 +42,14 @@ impl LoadedValue {
             LoadedValue::List(v) | LoadedValue::Set(v) => v.len(),
             LoadedValue::Hash(v) => v.len(),
             LoadedValue::ZSet(v) => v.len(),
+            LoadedValue::Stream(v) => v.len(),
         }
     }
 
-    /// True for an aggregate with no elements (never for a string).
+    /// True for an aggregate with no elements (never for a string or a stream: an empty
+    /// stream is a value of its own, kept by Redis).
     pub fn is_empty(&self) -> bool {
-        !matches!(self, LoadedValue::Str(_)) && self.len() == 0
+        !matches!(self, LoadedValue::Str(_) | LoadedValue::Stream(_)) && self.len() == 0
     }
 
     /// Apply the value's type digest (Redis's `xorObjectDigest`) to `d`.
@@ -55,6 +60,7 @@ impl LoadedValue {
             LoadedValue::Set(v) => digest::set_digest(d, v.iter().map(|e| e.as_slice())),
             LoadedValue::Hash(v) => digest::hash_digest(d, v.iter().map(|(f, x)| (f.as_slice(), x.as_slice()))),
             LoadedValue::ZSet(v) => digest::zset_digest(d, v.iter().map(|(m, s)| (m.as_slice(), *s))),
+            LoadedValue::Stream(v) => digest::stream_digest(d, v),
         }
     }
 
@@ -77,6 +83,7 @@ impl LoadedValue {
             LoadedValue::Set(v) => Value::Set(Set::from_items(v, limits)),
             LoadedValue::Hash(v) => Value::Hash(Hash::from_items(v, limits)),
             LoadedValue::ZSet(v) => Value::ZSet(ZSet::from_items(v, limits, rng)),
+            LoadedValue::Stream(v) => Value::Stream(v),
         })
     }
 
@@ -104,6 +111,7 @@ impl LoadedValue {
                 v.for_each(&mut |m, s| pairs.push((m.to_vec(), s)));
                 LoadedValue::ZSet(pairs)
             }
+            Value::Stream(v) => LoadedValue::Stream(v.clone()),
         }
     }
 }

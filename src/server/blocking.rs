@@ -1,4 +1,4 @@
-//! Blocked clients (`blocked.c`, Redis 7.0, lists and sorted sets): the seeds'
+//! Blocked clients (`blocked.c`, Redis 7.0, lists, sorted sets and streams): the seeds'
 //! `blocking_keys` (per db key → FIFO of waiting clients) and `ready_keys` (keys that received
 //! data since the last command), with the server hooks that serve and time out waiters.
 //!
@@ -50,6 +50,8 @@ pub enum BlockOp {
     ZPop { max: bool },
     /// BZMPOP with its COUNT.
     ZMPop { max: bool, count: usize },
+    /// XREAD / XREADGROUP with BLOCK: the whole request (IDs resolved when it blocked).
+    XRead(Box<crate::commands::stream_read::ReadSpec>),
 }
 
 impl BlockOp {
@@ -61,7 +63,9 @@ impl BlockOp {
 
 /// Can a waiter blocked for `op` be served from `key` now (a non-empty value of its type)?
 fn ready_for(s: &mut Server, db: usize, key: &[u8], op: &BlockOp) -> bool {
-    if op.wants_zset() {
+    if let BlockOp::XRead(spec) = op {
+        crate::commands::stream_read::key_ready(s, db, key, spec)
+    } else if op.wants_zset() {
         crate::commands::zset_block::key_has_members(s, db, key)
     } else {
         crate::commands::list_block::key_has_elements(s, db, key)
@@ -70,7 +74,9 @@ fn ready_for(s: &mut Server, db: usize, key: &[u8], op: &BlockOp) -> bool {
 
 /// Serve a waiter (its reply, its effect); the caller unblocks it.
 fn serve(s: &mut Server, c: &mut Client, key: &[u8], op: &BlockOp) {
-    if op.wants_zset() {
+    if let BlockOp::XRead(spec) = op {
+        crate::commands::stream_read::serve_blocked(s, c, key, spec);
+    } else if op.wants_zset() {
         crate::commands::zset_block::serve_blocked(s, c, key, op);
     } else {
         crate::commands::list_block::serve_blocked(s, c, key, op);
@@ -254,9 +260,11 @@ impl Server {
         }
     }
 
-    /// Does `key` hold a non-empty list or sorted set (something a waiter could take)?
+    /// Does `key` hold a non-empty list, sorted set or stream (something a waiter could take)?
     fn key_holds_data(&mut self, db: usize, key: &[u8]) -> bool {
-        crate::commands::list_block::key_has_elements(self, db, key) || crate::commands::zset_block::key_has_members(self, db, key)
+        crate::commands::list_block::key_has_elements(self, db, key)
+            || crate::commands::zset_block::key_has_members(self, db, key)
+            || crate::commands::stream_read::key_has_entries(self, db, key)
     }
 
     /// Process the query buffer an unblocked client accumulated while blocked.

@@ -17,6 +17,10 @@ pub struct MultiState {
     pub flags: u32,
 }
 
+/// The id of the AOF loader's fake client (connections are numbered from 1): commands it
+/// replays are obeyed as written (Redis's `mustObeyClient`).
+pub const AOF_CLIENT_ID: ClientId = 0;
+
 pub struct Client {
     pub id: ClientId,
     pub db: usize,
@@ -96,6 +100,11 @@ impl Client {
             self.reply.clear();
             self.reply_sent = 0;
         }
+    }
+
+    /// True for the AOF loader's client.
+    pub fn must_obey(&self) -> bool {
+        self.id == AOF_CLIENT_ID
     }
 
     /// Append received bytes to the query buffer, compacting consumed bytes first.

@@ -30,7 +30,7 @@ pub fn check(data: &[u8]) {
 
 /// Every event, or the first error; `Ok` means a complete file.
 fn parse_all(data: &[u8], verify: bool) {
-    let opts = LoadOptions { verify_checksum: verify, skip_unsupported: true, ..LoadOptions::default() };
+    let opts = LoadOptions { verify_checksum: verify, ..LoadOptions::default() };
     let Ok(mut p) = Parser::new(data, opts) else { return };
     let mut events = 0usize;
     while let Ok(Some(_)) = p.next_event() {

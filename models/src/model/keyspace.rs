@@ -22,6 +22,9 @@ pub enum Value {
     Hash(BTreeMap<Vec<u8>, Vec<u8>>),
     /// Member → score.
     ZSet(BTreeMap<Vec<u8>, Score>),
+    /// Entries by `(ms, seq)` ID, each its flat field/value list; and the last ID ever added.
+    /// Consumer groups are not modelled.
+    Stream { entries: BTreeMap<(u64, u64), Vec<Vec<u8>>>, last_id: (u64, u64) },
 }
 
 /// A sorted-set score: an `f64` that is never NaN, ordered and hashed by value (`-0.0` and
@@ -69,6 +72,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
             Value::ZSet(_) => "zset",
+            Value::Stream { .. } => "stream",
         }
     }
 
@@ -79,6 +83,7 @@ impl Value {
             Value::Set(_) => 2,
             Value::Hash(_) => 4,
             Value::ZSet(_) => 3,
+            Value::Stream { .. } => 6,
         }
     }
 }
@@ -203,6 +208,17 @@ fn digest_value(h: &mut Fnv64, value: &Value) {
             for (m, s) in members {
                 h.blob(m);
                 h.u64(if s.0 == 0.0 { 0 } else { s.0.to_bits() });
+            }
+        }
+        Value::Stream { entries, last_id } => {
+            h.u64(last_id.0);
+            h.u64(last_id.1);
+            h.u64(entries.len() as u64);
+            for ((ms, seq), fields) in entries {
+                h.u64(*ms);
+                h.u64(*seq);
+                h.u64(fields.len() as u64);
+                fields.iter().for_each(|f| h.blob(f));
             }
         }
     }

@@ -12,6 +12,7 @@
 
 pub mod intset;
 pub mod listpack;
+pub mod stream_node;
 pub mod ziplist;
 pub mod zipmap;
 

@@ -44,15 +44,13 @@ pub struct LoadOptions {
     pub verify_checksum: bool,
     /// SELECTDB beyond this is fatal (`databases`).
     pub databases: usize,
-    /// Skip values Keel cannot hold (streams) instead of failing (keel-check-rdb).
-    pub skip_unsupported: bool,
     /// Encoding thresholds for the values built from the file.
     pub type_limits: crate::types::TypeLimits,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { verify_checksum: true, databases: 16, skip_unsupported: false, type_limits: Default::default() }
+        LoadOptions { verify_checksum: true, databases: 16, type_limits: Default::default() }
     }
 }
 
@@ -88,8 +86,6 @@ pub enum Event {
     Key(KeyRecord),
     /// An empty aggregate: Redis logs "rdbLoadObject skipping empty key" and skips it.
     EmptyKey { db: usize, key: Vec<u8>, rdb_type: u8, offset: u64 },
-    /// A value skipped because of `skip_unsupported` (a stream).
-    SkippedKey { db: usize, key: Vec<u8>, rdb_type: u8, offset: u64, expire_ms: Option<i64> },
     /// A function library (FUNCTION2); Keel has no functions, so it is skipped.
     Function { offset: u64, code_len: usize },
     /// End of file; `offset` is the first byte after the file (after the checksum).
@@ -224,10 +220,6 @@ impl<'a> Parser<'a> {
         let pending = std::mem::take(&mut self.pending);
         let key = self.r.string()?.into_owned();
         let db = self.db;
-        if stream::is_stream(rdb_type) && self.opts.skip_unsupported {
-            stream::skip(&mut self.r, rdb_type)?;
-            return Ok(Event::SkippedKey { db, key, rdb_type, offset: at, expire_ms: pending.expire_ms });
-        }
         match value::read(&mut self.r, rdb_type, &key, at)? {
             Some(value) => Ok(Event::Key(KeyRecord {
                 db,

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use super::{hash, list, set, zset};
+use super::{hash, list, set, stream, zset};
 use crate::rdb::blob::Corrupt;
 use crate::rdb::error::{RdbError, Result};
 use crate::rdb::format::*;
@@ -29,7 +29,8 @@ pub fn read(r: &mut Reader<'_>, rdb_type: u8, key: &[u8], type_at: u64) -> Resul
         TYPE_ZSET | TYPE_ZSET_2 => zset::plain(r, rdb_type == TYPE_ZSET_2)?,
         TYPE_ZSET_ZIPLIST => zset::ziplist(r)?,
         TYPE_ZSET_LISTPACK => zset::listpack(r)?,
-        TYPE_MODULE_PRE_GA | TYPE_MODULE_2 | TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 | 22..=25 => {
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => stream::read(r, rdb_type)?,
+        TYPE_MODULE_PRE_GA | TYPE_MODULE_2 | 22..=25 => {
             return Err(RdbError::Unsupported { key: key.to_vec(), rdb_type, offset: type_at })
         }
         t => return Err(RdbError::corrupt(type_at, format!("Unknown RDB encoding type {t}"))),
