@@ -1,6 +1,6 @@
 //! Redis-generated AOF variants (issue 6). Debian's `redis-server` 7.0 writes a multi-part AOF
 //! directory with the commands of `redis-samples/make.sh` (`aof_commands_1`, BGREWRITEAOF,
-//! `aof_commands_2`) minus the two XADDs — once with `aof-use-rdb-preamble no` (a RESP base)
+//! `aof_commands_2`), the stream `st` included — once with `aof-use-rdb-preamble no` (a RESP base)
 //! and once with `yes` (an RDB base) — and `keel-server` started on a copy of that directory
 //! must hold what Redis held: the same `DEBUG DIGEST`, and per key the same
 //! `DEBUG DIGEST-VALUE` and TTL presence. The EVAL stays: Redis 7 writes its effects
@@ -10,8 +10,8 @@
 //! is truncated by Keel (`aof-load-truncated yes`) to exactly the size Redis truncates it to,
 //! with the digest Redis reports after loading it, and refused with `aof-load-truncated no`.
 //!
-//! And the samples themselves, which hold a stream: keel-server refuses to start on each with
-//! exit status 1 and a message naming the file, the offset, the key and the type.
+//! And the samples themselves: keel-server starts on each and serves the stream `st` as Redis
+//! does (XRANGE, XLEN); their whole content is compared in `aof_redis.rs`.
 //!
 //! The Redis parts print SKIP and pass when `redis-server` is not installed.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // drives real processes and files
@@ -28,7 +28,7 @@ use support::{Client, ServerProcess};
 
 const SAMPLES: &str = "/work/shared/redis-samples";
 
-/// `aof_commands_1` of make.sh without `xadd st 5-1 k v`.
+/// `aof_commands_1` of make.sh.
 const COMMANDS_1: &[&[&str]] = &[
     &["set", "a", "1"],
     &["incr", "a"],
@@ -43,9 +43,10 @@ const COMMANDS_1: &[&[&str]] = &[
     &["sadd", "s", "1", "2", "3", "x"],
     &["hset", "h", "f1", "v1", "f2", "v2"],
     &["zadd", "z", "1", "one", "2", "two"],
+    &["xadd", "st", "5-1", "k", "v"],
 ];
 
-/// `aof_commands_2` of make.sh without `xadd st '*' k2 v2`; `-n 2` is a SELECT on the same
+/// `aof_commands_2` of make.sh; `-n 2` is a SELECT on the same
 /// connection (and a SELECT 0 before the last command, which make.sh runs in a new client).
 const COMMANDS_2: &[&[&str]] = &[
     &["set", "b", "after rewrite"],
@@ -60,6 +61,7 @@ const COMMANDS_2: &[&[&str]] = &[
     &["spop", "s"],
     &["rename", "l", "l2"],
     &["lmove", "l2", "l3", "left", "right"],
+    &["xadd", "st", "*", "k2", "v2"],
     &["MULTI"],
     &["SET", "m1", "1"],
     &["INCR", "m1"],
@@ -149,7 +151,7 @@ fn shutdown(mut srv: ServerProcess, c: &mut Client) {
     assert!(status.success(), "SHUTDOWN exits 0");
 }
 
-/// make.sh's `make_aof` without the XADDs: a Redis 7.0 multi-part directory
+/// make.sh's `make_aof`: a Redis 7.0 multi-part directory
 /// (`<returned dir>/appendonlydir`), and what Redis held when it wrote it.
 fn redis_generated(preamble: &str) -> (tempfile::TempDir, Content) {
     let made = tempfile::tempdir().expect("tempdir");
@@ -257,7 +259,7 @@ fn keel_refuses(dir: &Path, extra: &[&str]) -> (Option<i32>, String) {
 }
 
 #[test]
-fn redis_generated_directories_without_the_stream_load_into_keel_with_the_same_content() {
+fn redis_generated_directories_load_into_keel_with_the_same_content() {
     if !redis_or_skip() {
         return;
     }
@@ -305,20 +307,22 @@ fn a_truncated_redis_generated_incr_file_is_cut_where_redis_cuts_it() {
     }
 }
 
-/// The samples hold a stream: keel-server refuses each with exit status 1 and a message
-/// naming the file, the offset, the key and the type (DESIGN §7).
+/// keel-server starts on each sample and serves its stream as a Redis started on it does.
 #[test]
-fn keel_server_refuses_the_samples_holding_a_stream() {
-    if !Path::new(SAMPLES).join("aof-preamble").exists() {
+fn keel_server_serves_the_stream_of_each_sample_as_redis_does() {
+    if !redis_or_skip() || !Path::new(SAMPLES).join("aof-preamble").exists() {
         eprintln!("SKIP: {SAMPLES} missing");
         return;
     }
-    for (sample, file) in [("aof-resp", "appendonly.aof.2.base.aof"), ("aof-truncated", "appendonly.aof.2.base.aof"), ("aof-preamble", "appendonly.aof.2.base.rdb")] {
-        let dir = tempfile::tempdir().expect("tempdir");
-        copy_dir(&Path::new(SAMPLES).join(sample), &dir.path().join("appendonlydir"));
-        let (code, out) = keel_refuses(dir.path(), &["--aof-load-truncated", "yes"]);
-        assert_eq!(code, Some(1), "{sample}: {out}");
-        let line = out.lines().find(|l| l.contains(file)).unwrap_or_else(|| panic!("{sample}: no error naming {file}: {out}"));
-        assert!(line.contains("at offset ") && line.contains("key 'st'") && line.contains("stream") && line.contains("Keel does not support"), "{sample}: {line}");
+    for sample in ["aof-resp", "aof-truncated", "aof-preamble"] {
+        let mut replies = Vec::new();
+        for program in ["redis-server", "keel"] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            copy_dir(&Path::new(SAMPLES).join(sample), &dir.path().join("appendonlydir"));
+            let (_srv, mut c) = serve(program, dir.path(), &["--aof-load-truncated", "yes"]);
+            replies.push([run(&mut c, &["XRANGE", "st", "-", "+"]), run(&mut c, &["XLEN", "st"]), run(&mut c, &["TYPE", "st"])]);
+        }
+        assert_eq!(replies[1], replies[0], "{sample}");
+        assert_eq!(replies[0][2], Frame::Simple("stream".into()), "{sample}");
     }
 }

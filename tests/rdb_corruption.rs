@@ -13,7 +13,7 @@ use keel::rdb::{LoadOptions, Parser, RdbError};
 
 /// Parse every event; `Ok(number of events)` or the first error.
 fn parse_all(buf: &[u8], verify: bool) -> Result<usize, RdbError> {
-    let opts = LoadOptions { verify_checksum: verify, skip_unsupported: true, ..LoadOptions::default() };
+    let opts = LoadOptions { verify_checksum: verify, ..LoadOptions::default() };
     let mut p = Parser::new(buf, opts)?;
     let mut n = 0;
     while p.next_event()?.is_some() {

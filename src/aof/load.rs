@@ -20,9 +20,9 @@
 //!   after the last queued command when the cut is mid-transaction, leaving a dangling `MULTI`
 //!   that would swallow every command appended later; it only reverts at a clean EOF.)
 //! - Anything else (bad format, unknown command, a bad RDB preamble) refuses to start with the
-//!   file and offset; `s.aof.load_error` holds the message and the server must exit. A command
-//!   of a type Keel does not hold (a stream's `XADD`, DESIGN §7) is an unknown command whose
-//!   message also names the key and the type.
+//!   file and offset; `s.aof.load_error` holds the message and the server must exit. A
+//!   function library (`FUNCTION LOAD`, `FCALL`; DESIGN §7) is an unknown command whose
+//!   message says so.
 //! - Leftover `temp-rewriteaof-*.aof` files of a rewrite interrupted by a crash are removed
 //!   (Redis leaves them forever).
 
@@ -45,7 +45,7 @@ pub enum LoadError {
     UnexpectedEof { file: String, offset: u64, message: String },
     NotLastFile { file: String },
     /// `unsupported` says which key and type the command belongs to when it is one of a type
-    /// Keel does not hold (a stream, a function), see `unsupported_type`.
+    /// Keel does not have (a function library), see `unsupported_type`.
     UnknownCommand { file: String, offset: u64, name: String, unsupported: Option<String> },
     /// The RDB part of a file failed to load (`preamble.rs`): an old-style file's preamble,
     /// or a multi-part `base` file in RDB format.
@@ -350,21 +350,13 @@ impl Replay {
     }
 }
 
-/// For a command of a type Keel does not hold (DESIGN §7), the key and type it names: Redis
-/// writes a stream as `XADD`/`XSETID`/`XGROUP`/`XCLAIM` commands and a function library as
-/// `FUNCTION LOAD`, and Keel has neither.
+/// For a command of a feature Keel does not have (DESIGN §7), what it is: Redis writes a
+/// function library as `FUNCTION LOAD`, and Keel has no functions.
 fn unsupported_type(args: &[Vec<u8>]) -> Option<String> {
-    let name = args.first()?.to_ascii_uppercase();
-    let key_at = match name.as_slice() {
-        b"XADD" | b"XSETID" | b"XCLAIM" | b"XAUTOCLAIM" | b"XDEL" | b"XTRIM" | b"XACK" => 1,
-        b"XGROUP" => 2,
-        b"FUNCTION" | b"FCALL" | b"FCALL_RO" => {
-            return Some("a function library, which Keel does not support (DESIGN §7)".into())
-        }
-        _ => return None,
-    };
-    let key = args.get(key_at).map(|k| String::from_utf8_lossy(k).escape_debug().to_string()).unwrap_or_default();
-    Some(format!("key '{key}' is a stream, a type Keel does not support (DESIGN §7)"))
+    match args.first()?.to_ascii_uppercase().as_slice() {
+        b"FUNCTION" | b"FCALL" | b"FCALL_RO" => Some("a function library, which Keel does not support (DESIGN §7)".into()),
+        _ => None,
+    }
 }
 
 /// `path` in `dir`.

@@ -311,16 +311,13 @@ pub fn xsetid(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
         Ok(None) => return c.add_error("ERR no such key"),
         Ok(Some(st)) => st,
     };
-    if id < st.max_deleted_id {
-        return c.add_error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
-    }
     if let Some((top, _)) = st.entries.last_key_value() {
         if id < *top {
             return c.add_error("ERR The ID specified in XSETID is smaller than the target stream top item");
         }
-    }
-    if entries_added.is_some_and(|n| (st.len() as u64) > n) {
-        return c.add_error("ERR The entries_added specified in XSETID is smaller than the target stream length");
+        if entries_added.is_some_and(|n| (st.len() as u64) > n) {
+            return c.add_error("ERR The entries_added specified in XSETID is smaller than the target stream length");
+        }
     }
     st.last_id = id;
     st.entries_added = entries_added.unwrap_or(st.entries_added);

@@ -61,12 +61,20 @@ const HELP: [&str; 17] = [
 
 pub fn xgroup(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
     let sub = a.get(1).to_ascii_lowercase();
-    if a.len() == 2 && sub == b"help" {
+    // XGROUP is a container: its subcommands have their own arity (Redis 7.0).
+    let arity_ok = match sub.as_slice() {
+        b"help" => a.len() == 2,
+        b"create" | b"setid" => a.len() >= 5,
+        b"destroy" => a.len() == 4,
+        b"createconsumer" | b"delconsumer" => a.len() == 5,
+        _ => return c.add_error(&format!("ERR unknown subcommand '{}'. Try XGROUP HELP.", String::from_utf8_lossy(a.get(1)))),
+    };
+    if !arity_ok {
+        return c.add_error(&format!("ERR wrong number of arguments for 'xgroup|{}' command", String::from_utf8_lossy(&sub)));
+    }
+    if sub == b"help" {
         c.add_array_len(HELP.len());
         return HELP.iter().for_each(|l| c.add_simple(l));
-    }
-    if a.len() < 4 {
-        return subcommand_error(c, a);
     }
     let (mut mkstream, mut entries_read) = (false, ENTRIES_READ_UNKNOWN);
     if sub == b"create" || sub == b"setid" {

@@ -22,6 +22,9 @@ use crate::server::client::Client;
 use crate::server::Server;
 use crate::types::stream::{Fields, Stream, StreamId};
 
+/// Entries read from one stream; `None` fields for a pending entry deleted from the stream.
+type Read = Vec<(StreamId, Option<Fields>)>;
+
 /// A read request (what a blocked client keeps while it waits).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadSpec {
@@ -142,7 +145,7 @@ fn read_generic(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx, group_c
 /// Serve what can be served now; false (nothing written) if no stream had anything.
 pub fn serve(s: &mut Server, c: &mut Client, r: &ReadSpec) -> bool {
     let (db, now) = (c.db, s.ks.now_ms);
-    let mut served: Vec<(Vec<u8>, Vec<(StreamId, Option<Fields>)>)> = Vec::new();
+    let mut served: Vec<(Vec<u8>, Read)> = Vec::new();
     let mut effects = Vec::new();
     for (key, after) in &r.streams {
         let Ok(Some(st)) = super::stream::get_stream(&mut s.ks, db, key, true) else { continue };
@@ -179,7 +182,7 @@ pub fn serve(s: &mut Server, c: &mut Client, r: &ReadSpec) -> bool {
     true
 }
 
-fn plain(st: &Stream, after: StreamId, count: usize) -> Vec<(StreamId, Option<Fields>)> {
+fn plain(st: &Stream, after: StreamId, count: usize) -> Read {
     let limit = (count > 0).then_some(count);
     st.after(after, limit).into_iter().map(|(id, f)| (id, Some(f.clone()))).collect()
 }
@@ -213,7 +216,7 @@ struct GroupRead<'a> {
 }
 
 /// Serve one stream of an XREADGROUP: `None` if there is nothing to serve synchronously.
-fn group_read(st: &mut Stream, gr: &GroupRead<'_>, after: Option<StreamId>, effects: &mut Vec<Vec<Vec<u8>>>) -> Option<Vec<(StreamId, Option<Fields>)>> {
+fn group_read(st: &mut Stream, gr: &GroupRead<'_>, after: Option<StreamId>, effects: &mut Vec<Vec<Vec<u8>>>) -> Option<Read> {
     let group_last = st.groups.get(gr.group)?.last_id;
     let new_ready = st.entries.last_key_value().is_some_and(|(top, _)| *top > group_last);
     if after.is_none() && !new_ready {
@@ -232,7 +235,7 @@ fn group_read(st: &mut Stream, gr: &GroupRead<'_>, after: Option<StreamId>, effe
 }
 
 /// The consumer's pending entries after `from`, counted as re-deliveries.
-fn history(st: &mut Stream, gr: &GroupRead<'_>, from: StreamId) -> Vec<(StreamId, Option<Fields>)> {
+fn history(st: &mut Stream, gr: &GroupRead<'_>, from: StreamId) -> Read {
     let Some(start) = from.next() else { return Vec::new() };
     let Some(g) = st.groups.get_mut(gr.group) else { return Vec::new() };
     let pel = g.consumers.get(gr.consumer).map(|k| k.pel.range(start..).copied().take(gr.limit.unwrap_or(usize::MAX)).collect());
@@ -250,7 +253,7 @@ fn history(st: &mut Stream, gr: &GroupRead<'_>, from: StreamId) -> Vec<(StreamId
 }
 
 /// New entries for the group (`>`): advance the group, make them pending, record effects.
-fn deliver(st: &mut Stream, gr: &GroupRead<'_>, effects: &mut Vec<Vec<Vec<u8>>>) -> Vec<(StreamId, Option<Fields>)> {
+fn deliver(st: &mut Stream, gr: &GroupRead<'_>, effects: &mut Vec<Vec<Vec<u8>>>) -> Read {
     let Some(last) = st.groups.get(gr.group).map(|g| g.last_id) else { return Vec::new() };
     let entries = plain(st, last, gr.limit.unwrap_or(0));
     for (id, _) in &entries {

@@ -215,8 +215,7 @@ mod tests {
         assert_eq!(s.next_id(Some((StreamId::new(4, 0), false)), 0), Err(AddError::NotGreater));
         assert_eq!(s.next_id(Some((StreamId::new(5, 1), true)), 0), Err(AddError::NotGreater));
         assert_eq!(Stream::default().next_id(Some((StreamId::MIN, true)), 0), Err(AddError::Zero));
-        let mut full = Stream::default();
-        full.last_id = StreamId::new(7, u64::MAX);
+        let full = Stream { last_id: StreamId::new(7, u64::MAX), ..Stream::default() };
         assert_eq!(full.next_id(Some((StreamId::new(7, 0), false)), 0), Err(AddError::NotGreater));
     }
 
