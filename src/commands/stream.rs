@@ -10,6 +10,9 @@
 //!   trim (`~`) is written as the exact trim it performed (Redis's
 //!   `streamRewriteTrimArgument`).
 //!
+//! XSETID below the stream's largest deleted ID is refused (Redis 7.2's check; 7.0 accepts it
+//! and can then hold IDs out of order).
+//!
 //! Keel trims `~` exactly (Redis removes only whole listpack nodes, so it may keep more): the
 //! stream still holds at least the requested entries, and LIMIT caps how many go.
 
@@ -96,6 +99,9 @@ struct TrimArgs {
     next: usize,
 }
 
+/// XADD's ID: exact, or `<ms>-*`.
+const XADD_ID: IdSyntax = IdSyntax { seq_star: true, ..IdSyntax::STRICT };
+
 /// Redis's default LIMIT for `~` (100 × `stream-node-max-entries`).
 const APPROX_LIMIT: usize = 100 * 100;
 
@@ -132,7 +138,11 @@ fn parse_trim_args(c: &Client, a: &Argv, xadd: bool) -> Result<TrimArgs, String>
                 i += 1;
             }
             b"nomkstream" if xadd => t.no_mkstream = true,
-            _ if xadd => break,
+            // The ID: Redis parses it here, before the checks below.
+            _ if xadd => {
+                parse_id(a.get(i), XADD_ID).ok_or(ERR_INVALID_ID)?;
+                break;
+            }
             _ => return Err("ERR syntax error".into()),
         }
         i += 1;
@@ -183,7 +193,7 @@ pub fn xadd(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
     };
     let id_pos = t.next;
     let requested = if id_pos < a.len() && a.get(id_pos) != b"*" {
-        match parse_id(a.get(id_pos), IdSyntax { seq_star: true, ..IdSyntax::STRICT }) {
+        match parse_id(a.get(id_pos), XADD_ID) {
             Some(p) => Some((p.id, p.seq_given)),
             None => return c.add_error(ERR_INVALID_ID),
         }
@@ -262,17 +272,18 @@ pub fn xtrim(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
     }
 }
 
+/// XDEL looks the key up before it parses the IDs (a missing key answers 0 whatever they are).
 pub fn xdel(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
-    let ids: Result<Vec<StreamId>, _> = a.iter().skip(2).map(strict_id).collect();
-    let ids = match ids {
-        Ok(ids) => ids,
-        Err(e) => return c.add_error(e),
-    };
     let (db, key) = (c.db, a.get(1));
     let st = match get_stream(&mut s.ks, db, key, false) {
         Err(()) => return c.add_wrong_type(),
         Ok(None) => return c.add_int(0),
         Ok(Some(st)) => st,
+    };
+    let ids: Result<Vec<StreamId>, _> = a.iter().skip(2).map(strict_id).collect();
+    let ids = match ids {
+        Ok(ids) => ids,
+        Err(e) => return c.add_error(e),
     };
     let deleted = ids.into_iter().filter(|id| st.delete(*id)).count();
     if deleted > 0 {
@@ -319,12 +330,21 @@ pub fn xsetid(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
             return c.add_error("ERR The entries_added specified in XSETID is smaller than the target stream length");
         }
     }
+    // Redis 7.0 accepts this and then holds IDs out of order (an entry added after it may
+    // sort below a deleted one, and its trims and ranges go wrong); Keel refuses it as Redis
+    // 7.2 does.
+    if id < max_deleted.unwrap_or(st.max_deleted_id) {
+        return c.add_error(ERR_BELOW_MAX_DELETED);
+    }
     st.last_id = id;
     st.entries_added = entries_added.unwrap_or(st.entries_added);
     st.max_deleted_id = max_deleted.unwrap_or(st.max_deleted_id);
     modified(&mut s.ks, db, key, 1);
     c.add_ok();
 }
+
+/// XSETID below the largest deleted ID (Redis 7.2's error).
+pub const ERR_BELOW_MAX_DELETED: &str = "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id";
 
 // ---- reads ---------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ use crate::resp::Argv;
 use crate::server::client::Client;
 use crate::server::Server;
 use crate::types::stream::group::ENTRIES_READ_UNKNOWN;
+use crate::types::stream::id::{parse_id, IdSyntax, ERR_INVALID_ID};
 use crate::types::stream::{Group, Stream, StreamId};
 
 fn no_group_error(key: &[u8], group: &[u8]) -> String {
@@ -56,7 +57,7 @@ const HELP: [&str; 17] = [
     "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
     "    Set the current group ID and entries_read counter.",
     "HELP",
-    "    Print this help.",
+    "    Prints this help.",
 ];
 
 pub fn xgroup(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
@@ -116,12 +117,14 @@ pub fn xgroup(s: &mut Server, c: &mut Client, a: &Argv, _: &mut Ctx) {
     }
 }
 
-/// The group ID argument: `$` is the stream's last ID.
-fn group_id_arg(st: Option<&Stream>, arg: &[u8]) -> Result<StreamId, &'static str> {
+/// The group ID argument: `$` is the stream's last ID. CREATE wants an exact ID; SETID also
+/// takes `-` and `+` (`streamParseIDOrReply`), as Redis 7.0.
+fn group_id_arg(st: Option<&Stream>, arg: &[u8], strict: bool) -> Result<StreamId, &'static str> {
     if arg == b"$" {
         return Ok(st.map_or(StreamId::MIN, |st| st.last_id));
     }
-    strict_id(arg)
+    let syntax = if strict { IdSyntax::STRICT } else { IdSyntax::range(0) };
+    parse_id(arg, syntax).map(|p| p.id).ok_or(ERR_INVALID_ID)
 }
 
 fn stream_mut<'a>(s: &'a mut Server, c: &Client, key: &[u8]) -> Option<&'a mut Stream> {
@@ -130,7 +133,7 @@ fn stream_mut<'a>(s: &'a mut Server, c: &Client, key: &[u8]) -> Option<&'a mut S
 
 fn create(s: &mut Server, c: &mut Client, a: &Argv, entries_read: i64) {
     let (db, key, name) = (c.db, a.get(2), a.get(3));
-    let id = match group_id_arg(stream_mut(s, c, key).map(|st| &*st), a.get(4)) {
+    let id = match group_id_arg(stream_mut(s, c, key).map(|st| &*st), a.get(4), true) {
         Ok(id) => id,
         Err(e) => return c.add_error(e),
     };
@@ -151,7 +154,7 @@ fn create(s: &mut Server, c: &mut Client, a: &Argv, entries_read: i64) {
 fn setid(s: &mut Server, c: &mut Client, a: &Argv, entries_read: i64) {
     let (key, name) = (a.get(2), a.get(3));
     let Some(st) = stream_mut(s, c, key) else { return c.add_null() };
-    let id = match group_id_arg(Some(st), a.get(4)) {
+    let id = match group_id_arg(Some(st), a.get(4), false) {
         Ok(id) => id,
         Err(e) => return c.add_error(e),
     };

@@ -106,7 +106,8 @@ fn resolve_ids(s: &mut Server, c: &Client, a: &Argv, r: &mut ReadSpec, first: us
             b"$" => Some(st.map_or(StreamId::MIN, |st| st.last_id)),
             b">" if r.group.is_none() => return Err("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.".into()),
             b">" => None,
-            _ => Some(strict_id(arg)?),
+            // Redis marks `>` as the largest ID, so that ID written out reads as `>` too.
+            _ => Some(strict_id(arg)?).filter(|id| r.group.is_none() || *id != StreamId::MAX),
         };
         r.streams.push((key.to_vec(), id));
     }

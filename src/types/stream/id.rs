@@ -88,7 +88,8 @@ impl IdSyntax {
     pub const STRICT: IdSyntax = IdSyntax { strict: true, missing_seq: 0, seq_star: false };
 }
 
-/// A parsed ID argument; `seq_given` is false for `<ms>` alone or `<ms>-*`.
+/// A parsed ID argument; `seq_given` is false only for `<ms>-*` (`<ms>` alone counts as
+/// given, with the default sequence, as in Redis).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParsedId {
     pub id: StreamId,
@@ -107,7 +108,7 @@ pub fn parse_id(arg: &[u8], syntax: IdSyntax) -> Option<ParsedId> {
         _ => {}
     }
     let Some(dash) = arg.iter().position(|&b| b == b'-') else {
-        return Some(ParsedId { id: StreamId::new(string2ull(arg)?, syntax.missing_seq), seq_given: false });
+        return Some(ParsedId { id: StreamId::new(string2ull(arg)?, syntax.missing_seq), seq_given: true });
     };
     let ms = string2ull(&arg[..dash])?;
     let seq_part = &arg[dash + 1..];
@@ -139,8 +140,8 @@ mod tests {
     fn ids_parse_like_redis() {
         let p = |s: &str, syn| parse_id(s.as_bytes(), syn).map(|p| (p.id.to_string(), p.seq_given));
         assert_eq!(p("5-1", IdSyntax::STRICT), Some(("5-1".into(), true)));
-        assert_eq!(p("5", IdSyntax::STRICT), Some(("5-0".into(), false)));
-        assert_eq!(p("5", IdSyntax::range(u64::MAX)), Some(("5-18446744073709551615".into(), false)));
+        assert_eq!(p("5", IdSyntax::STRICT), Some(("5-0".into(), true)));
+        assert_eq!(p("5", IdSyntax::range(u64::MAX)), Some(("5-18446744073709551615".into(), true)));
         assert_eq!(p("-", IdSyntax::range(0)), Some(("0-0".into(), true)));
         assert_eq!(p("+", IdSyntax::STRICT), None);
         assert_eq!(p("5-*", IdSyntax { seq_star: true, ..IdSyntax::STRICT }), Some(("5-0".into(), false)));
