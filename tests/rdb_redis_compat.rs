@@ -160,6 +160,25 @@ fn hand_built_file_with_every_encoding_loads_to_the_expected_values() {
     }
 }
 
+/// `n` entries over three nodes' worth of IDs (fields shared or not), one deleted, and a
+/// group with two consumers and pending entries.
+fn stream_with_group(n: u64) -> keel::types::stream::Stream {
+    use keel::types::stream::{Group, Stream, StreamId};
+    let mut st = Stream::default();
+    for i in 0..n {
+        let fields = if i % 4 == 0 { vec![b"other".to_vec(), i.to_string().into_bytes()] } else { vec![b"f".to_vec(), vec![b'v'; (i % 90) as usize]] };
+        st.append(StreamId::new(1_700_000_000_000 + i / 3, i % 3), fields);
+    }
+    st.delete(StreamId::new(1_700_000_000_001, 1));
+    let mut g = Group::new(StreamId::new(1_700_000_000_010, 0), 31);
+    g.consumer_or_create(b"alice", 5);
+    g.consumer_or_create(b"bob", 6);
+    g.assign(StreamId::new(1_700_000_000_002, 0), b"alice", 1_700_000_000_100, 3);
+    g.assign(StreamId::new(1_700_000_000_003, 2), b"bob", 1_700_000_000_200, 1);
+    st.groups.insert(b"grp".to_vec(), g);
+    st
+}
+
 #[test]
 fn keel_writer_output_for_every_type_loads_in_redis_with_the_same_digests() {
     let big: Vec<Vec<u8>> = (0..1500).map(|i| format!("member-{i}").into_bytes()).collect();
@@ -175,6 +194,8 @@ fn keel_writer_output_for_every_type_loads_in_redis_with_the_same_digests() {
         (b"zset:big".to_vec(), LoadedValue::ZSet(big.iter().enumerate().map(|(i, m)| (m.clone(), i as f64 * 0.5 - 100.0)).collect()), None),
         (b"zset:small".to_vec(), LoadedValue::ZSet(vec![(b"a".to_vec(), 1e300), (b"b".to_vec(), f64::INFINITY), (b"c".to_vec(), -0.125)]), None),
         (b"str".to_vec(), LoadedValue::Str(vec![b'q'; 1000]), None),
+        (b"stream:big".to_vec(), LoadedValue::Stream(Box::new(stream_with_group(250))), None),
+        (b"stream:empty".to_vec(), LoadedValue::Stream(Box::default()), far),
     ];
     for compress in [true, false] {
         let file = rdb_files::writer_file(&keys, compress);
@@ -184,9 +205,24 @@ fn keel_writer_output_for_every_type_loads_in_redis_with_the_same_digests() {
             assert_eq!((k, ttl), (wk, &wexp.is_some()));
             assert_eq!(v.digest_hex(*ttl), wv.digest_hex(wexp.is_some()), "{}", String::from_utf8_lossy(k));
         }
+        if let Some((_, LoadedValue::Stream(st), _)) = back.iter().find(|(k, _, _)| k == b"stream:big") {
+            let want = stream_with_group(250);
+            assert_eq!((&st.entries, st.last_id, &st.groups[&b"grp"[..]].pel), (&want.entries, want.last_id, &want.groups[&b"grp"[..]].pel));
+        }
         if redis_or_skip() {
             redis_check_rdb_accepts(&file);
             assert_redis_digests(&file, &back);
+            let (_srv, mut c) = redis_with(&file);
+            let Frame::Array(rows) = c.cmd_str("XPENDING stream:big grp - + 10") else { panic!("XPENDING replies an array") };
+            let rows: Vec<(Frame, Frame, Frame)> = rows
+                .into_iter()
+                .map(|r| match r {
+                    Frame::Array(cols) if cols.len() == 4 => (cols[0].clone(), cols[1].clone(), cols[3].clone()),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            let row = |id: &str, who: &str, n: i64| (Frame::Bulk(id.into()), Frame::Bulk(who.into()), Frame::Integer(n));
+            assert_eq!(rows, vec![row("1700000000002-0", "alice", 3), row("1700000000003-2", "bob", 1)]);
         }
     }
 }
