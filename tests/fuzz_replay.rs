@@ -116,6 +116,19 @@ fn write_seed_corpora() {
         body.extend_from_slice(&key.body);
         write("restore_payload", &String::from_utf8_lossy(&key.key).replace(':', "-"), &body);
     }
+    let mut stream = keel::types::stream::Stream::default();
+    for (i, f) in [&b"a"[..], b"a", b"b"].iter().enumerate() {
+        stream.append(keel::types::stream::StreamId::new(5, i as u64), vec![f.to_vec(), i.to_string().into_bytes()]);
+    }
+    stream.delete(keel::types::stream::StreamId::new(5, 1));
+    let mut group = keel::types::stream::Group::new(keel::types::stream::StreamId::new(5, 2), 3);
+    group.consumer_or_create(b"c", 1);
+    group.assign(keel::types::stream::StreamId::new(5, 0), b"c", 7, 2);
+    stream.groups.insert(b"g".to_vec(), group);
+    let mut body = vec![0u8];
+    let rdb_type = keel::rdb::save::put_loaded_value(&mut body, &keel::rdb::LoadedValue::Stream(Box::new(stream)), false);
+    body.insert(1, rdb_type);
+    write("restore_payload", "stream-group", &body);
     for dir in ["aof-resp", "aof-truncated"] {
         for file in ["appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof"] {
             write("aof_load", &format!("{dir}-{file}"), &[&[1u8][..], &read(samples.join(dir).join(file))].concat());
