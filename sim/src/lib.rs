@@ -39,6 +39,7 @@ pub mod workload;
 mod workload_hash;
 mod workload_list;
 mod workload_set;
+mod workload_stream;
 mod workload_zset;
 
 pub use background::{BackgroundLatency, SimBackground};

@@ -88,6 +88,9 @@ pub struct ScenarioConfig {
     /// CONFIG SET may change `appendfsync`, `appendonly` and `no-appendfsync-on-rewrite` at
     /// run time (off when the persistence mode is forced, so the forced policy is judged).
     pub runtime_policy_changes: bool,
+    /// Stream commands replace the any-type reads in 2% of the commands (drawn last, so the
+    /// other knobs of a seed are what they were before streams existed).
+    pub streams: bool,
     pub faults: FaultConfig,
 }
 
@@ -142,6 +145,7 @@ impl ScenarioConfig {
             no_appendfsync_on_rewrite: rng.chance(0.25),
             persist_pct: pick(&mut rng, &[5, 10, 20]) as u32,
             runtime_policy_changes: true,
+            streams: rng.chance(0.5),
             faults,
         }
     }

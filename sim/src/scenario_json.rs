@@ -130,6 +130,7 @@ pub fn config_to_json(c: &ScenarioConfig) -> Json {
         ("no_appendfsync_on_rewrite", Json::bool(c.no_appendfsync_on_rewrite)),
         ("persist_pct", Json::num(c.persist_pct.into())),
         ("runtime_policy_changes", Json::bool(c.runtime_policy_changes)),
+        ("streams", Json::bool(c.streams)),
     ])
 }
 
@@ -169,6 +170,8 @@ pub fn config_from_json(v: &Json, faults: FaultConfig) -> R<ScenarioConfig> {
         no_appendfsync_on_rewrite: bool_of(v, "no_appendfsync_on_rewrite")?,
         persist_pct: u32_of(v, "persist_pct")?,
         runtime_policy_changes: bool_of(v, "runtime_policy_changes")?,
+        // Absent from failure files written before streams were generated.
+        streams: field(v, "streams").is_ok() && bool_of(v, "streams")?,
         faults,
     })
 }

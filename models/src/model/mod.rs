@@ -25,6 +25,7 @@ mod reply;
 mod server;
 mod set;
 mod sort;
+mod stream;
 mod strings;
 mod table;
 mod txn;

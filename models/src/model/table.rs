@@ -4,7 +4,7 @@
 //! anything (unknown command, wrong arity); inside MULTI those flag the transaction.
 
 use super::reply::Reply;
-use super::{expire, hash, keys, list, server, set, sort, strings, txn, zset, zset_check, zset_range, Ctx, Model};
+use super::{expire, hash, keys, list, server, set, sort, stream, strings, txn, zset, zset_check, zset_range, Ctx, Model};
 
 pub(super) type Run = fn(&mut Model, &mut Ctx, &[Vec<u8>]) -> Reply;
 
@@ -153,6 +153,12 @@ static TABLE: &[Spec] = &[
     cmd("spop", -2, true, set::spop),
     cmd("srandmember", -2, false, set::srandmember),
     cmd("sscan", -3, false, set::sscan),
+    cmd("xadd", -5, true, stream::xadd),
+    cmd("xdel", -3, true, stream::xdel),
+    cmd("xtrim", -4, true, stream::xtrim),
+    cmd("xlen", 2, false, stream::xlen),
+    cmd("xrange", -4, false, stream::xrange),
+    cmd("xrevrange", -4, false, stream::xrevrange),
     cmd("zadd", -4, true, zset::zadd),
     cmd("zincrby", 4, true, zset::zincrby),
     cmd("zrem", -3, true, zset::zrem),
