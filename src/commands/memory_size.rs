@@ -14,6 +14,7 @@
 //! Example: a hash with 3 fields of 8-byte names and values is a 71-byte ziplist; on x86-64
 //! the estimate is the 56-byte dict node (the `Hash` is inline in it) + `malloc_size(71)`.
 
+use crate::bytes::SmallBytes;
 use crate::db::Key;
 use crate::dict::Dict;
 use crate::object::{Stored, Str, Value};
@@ -94,7 +95,7 @@ fn hash_usage(h: &Hash, samples: usize) -> usize {
         Hash::Ziplist(zl) => malloc_size(zl.alloc_bytes()),
         Hash::Table(d) => {
             let node = malloc_size(HashTable::node_bytes());
-            let sampled: Vec<usize> = d.iter().take(samples).map(|(f, v)| node + malloc_size(f.len()) + malloc_size(v.len())).collect();
+            let sampled: Vec<usize> = d.iter().take(samples).map(|(f, v)| node + malloc_size(f.heap_bytes()) + malloc_size(v.heap_bytes())).collect();
             dict_fixed(d.as_ref()) + scaled(sampled.iter().sum(), sampled.len(), d.len())
         }
     }
@@ -123,13 +124,15 @@ fn zset_usage(z: &ZSet, samples: usize) -> usize {
 /// `encoding::skiplist`, whose slab is not exposed.
 const SKIPLIST_SLAB_PER_NODE: usize = 48 + 32;
 
-/// The member → score dict and the skiplist: fixed parts, then per member its dict node and
-/// boxed key, its skiplist member copy and its share of the skiplist's slab.
+/// The member → score dict and the skiplist: fixed parts, then per member its dict node (with
+/// the member inside up to 22 bytes, else boxed), its skiplist member copy and its share of the
+/// skiplist's slab.
 fn skiplist_usage(sk: &SkipZSet, samples: usize) -> usize {
-    let dict_node = malloc_size(Dict::<Box<[u8]>, f64>::node_bytes());
+    let dict_node = malloc_size(Dict::<SmallBytes, f64>::node_bytes());
     let zsl = &sk.zsl;
     let ids = std::iter::successors(zsl.first(), |&id| zsl.next(id));
-    let sampled: Vec<usize> = ids.take(samples).map(|id| dict_node + 2 * malloc_size(zsl.member(id).len()) + SKIPLIST_SLAB_PER_NODE).collect();
+    let per_member = |m: &[u8]| dict_node + malloc_size(SmallBytes::new(m).heap_bytes()) + malloc_size(m.len()) + SKIPLIST_SLAB_PER_NODE;
+    let sampled: Vec<usize> = ids.take(samples).map(|id| per_member(zsl.member(id))).collect();
     dict_fixed(&sk.dict) + scaled(sampled.iter().sum(), sampled.len(), sk.dict.len())
 }
 

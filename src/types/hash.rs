@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! ziplist:   [zlbytes] [zltail] [zllen] [field1] [value1] [field2] [value2] ... [ff]
-//! hashtable: Dict<field, value> hashed with the keyspace's keyed hasher
+//! hashtable: Dict<field, value> hashed with the keyspace's keyed hasher; fields and values up to
+//!   22 bytes are stored inside the dict node (`SmallBytes`), so a lookup touches no other memory
 //! ```
 //! Example: `HSET h a 1` gives the ziplist `[10 00 00 00] [0d 00 00 00] [02 00] [00 01 61]
 //! [03 f2] [ff]`: the field `"a"` as a 1-byte string, the value `1` as the immediate `f2`.
@@ -22,12 +23,13 @@
 use std::borrow::Cow;
 
 use super::TypeLimits;
+use crate::bytes::SmallBytes;
 use crate::dict::Dict;
 use crate::encoding::ziplist::Ziplist;
 use crate::env::{KeyedState, Rng};
 
 /// The hashtable encoding: field → value.
-pub type HashTable = Dict<Box<[u8]>, Box<[u8]>>;
+pub type HashTable = Dict<SmallBytes, SmallBytes>;
 
 /// A hash value in one of its two encodings.
 #[derive(Clone, Debug)]
@@ -153,7 +155,7 @@ impl Hash {
                     true
                 }
             },
-            Hash::Table(d) => d.insert(Box::from(field), Box::from(value)).is_none(),
+            Hash::Table(d) => d.insert(SmallBytes::new(field), SmallBytes::new(value)).is_none(),
         };
         if self.len() > limits.hash_max_ziplist_entries {
             self.convert(hasher, self.len());
@@ -209,7 +211,7 @@ impl Hash {
         d.expand(size_hint);
         let mut it = zl.iter();
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
-            d.insert(k.to_vec().into_boxed_slice(), v.to_vec().into_boxed_slice());
+            d.insert(SmallBytes::new(&k.to_vec()), SmallBytes::new(&v.to_vec()));
         }
         *self = Hash::Table(Box::new(d));
     }

@@ -24,6 +24,7 @@ mod range;
 pub use range::{RankRange, ScanBatch};
 
 use super::TypeLimits;
+use crate::bytes::SmallBytes;
 use crate::dict::Dict;
 use crate::encoding::skiplist::Skiplist;
 use crate::encoding::ziplist::Ziplist;
@@ -33,7 +34,7 @@ use crate::env::{KeyedState, Rng};
 #[derive(Clone, Debug)]
 pub struct SkipZSet {
     pub(crate) zsl: Skiplist,
-    pub(crate) dict: Dict<Box<[u8]>, f64>,
+    pub(crate) dict: Dict<SmallBytes, f64>,
 }
 
 /// A sorted set in one of its two encodings (see the module doc).
@@ -136,7 +137,7 @@ impl ZSet {
         }
         let mut set = SkipZSet { zsl: Skiplist::new(), dict: Dict::new(hasher.clone()) };
         for (m, s) in sorted {
-            set.dict.insert(m.clone().into_boxed_slice(), s);
+            set.dict.insert(SmallBytes::new(&m), s);
             set.zsl.insert(rng, s, m);
         }
         ZSet::Skiplist(Box::new(set))
@@ -190,7 +191,7 @@ impl ZSet {
             self.convert(env);
         }
         if let ZSet::Skiplist(s) = self {
-            s.dict.insert(member.into(), score);
+            s.dict.insert(SmallBytes::new(member), score);
             s.zsl.insert(env.rng, score, member.to_vec());
         }
     }
@@ -217,7 +218,7 @@ impl ZSet {
         let ZSet::Ziplist(zl) = self else { return };
         let mut set = SkipZSet { zsl: Skiplist::new(), dict: Dict::new(env.hasher.clone()) };
         for (m, s) in ziplist_ops::pairs(zl) {
-            set.dict.insert(m.clone().into_boxed_slice(), s);
+            set.dict.insert(SmallBytes::new(&m), s);
             set.zsl.insert(env.rng, s, m);
         }
         *self = ZSet::Skiplist(Box::new(set));
