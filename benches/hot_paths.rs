@@ -102,7 +102,7 @@ fn encodings(c: &mut Criterion) {
         b.iter(|| {
             let (mut rng, mut z) = (Rng::new(1), Skiplist::new());
             for i in 0..1000u32 {
-                z.insert(&mut rng, f64::from(i * 7919 % 1009), i.to_be_bytes().to_vec());
+                z.insert(&mut rng, f64::from(i * 7919 % 1009), keel::bytes::SmallBytes::new(&i.to_be_bytes()));
             }
             black_box(z.rank(500.0, &7u32.to_be_bytes()))
         })

@@ -24,6 +24,13 @@ pub enum SmallBytes {
     Heap(Box<[u8]>),
 }
 
+impl Default for SmallBytes {
+    /// The empty string (inline).
+    fn default() -> Self {
+        SmallBytes::Inline { len: 0, buf: [0u8; INLINE_MAX] }
+    }
+}
+
 impl SmallBytes {
     pub fn new(bytes: &[u8]) -> SmallBytes {
         if bytes.len() <= INLINE_MAX {

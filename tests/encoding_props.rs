@@ -327,7 +327,7 @@ fn apply_zsl(sl: &mut Skiplist, rng: &mut Rng, model: &mut BTreeMap<Vec<u8>, f64
     match op {
         ZslOp::Insert(s, m) => {
             if let std::collections::btree_map::Entry::Vacant(e) = model.entry(member(m)) {
-                sl.insert(rng, score(s), e.key().clone());
+                sl.insert(rng, score(s), keel::bytes::SmallBytes::new(e.key()));
                 e.insert(score(s));
             }
         }
@@ -414,7 +414,7 @@ proptest! {
         let mut rng = Rng::new(9);
         let mut sl = Skiplist::new();
         for m in &members {
-            sl.insert(&mut rng, 0.0, m.clone());
+            sl.insert(&mut rng, 0.0, keel::bytes::SmallBytes::new(m));
         }
         let bound = |b: Option<(Vec<u8>, bool)>, inf: LexBound| match b {
             None => inf,

@@ -21,6 +21,7 @@ mod range;
 
 pub use range::{LexBound, LexRange, ScoreRange};
 
+use crate::bytes::SmallBytes;
 use crate::env::Rng;
 
 /// Enough for 2^64 elements with P = 1/4 (`ZSKIPLIST_MAXLEVEL`).
@@ -47,7 +48,8 @@ const UNLINKED: Link = Link { forward: NIL, span: 0, fwd_score: 0.0 };
 /// What a node holds besides its links (only the first slot of a node's run is used).
 #[derive(Debug, Clone, Default)]
 struct Head {
-    member: Vec<u8>,
+    /// Up to 22 bytes inside the head, so a score tie compares without another cache miss.
+    member: SmallBytes,
     score: f64,
     backward: usize,
     height: usize,
@@ -83,7 +85,7 @@ pub fn random_level(rng: &mut Rng) -> usize {
 impl Skiplist {
     pub fn new() -> Skiplist {
         let mut heads = vec![Head::default(); LEVEL_MAX];
-        heads[HEADER] = Head { member: Vec::new(), score: 0.0, backward: NIL, height: LEVEL_MAX };
+        heads[HEADER] = Head { member: SmallBytes::default(), score: 0.0, backward: NIL, height: LEVEL_MAX };
         Skiplist {
             links: vec![UNLINKED; LEVEL_MAX],
             heads,
@@ -147,7 +149,7 @@ impl Skiplist {
 
     /// Insert a member that is not present (`zslInsert`). `score` must not be NaN (callers
     /// reject NaN when parsing, as Redis does; inserting one is a programmer error).
-    pub fn insert(&mut self, rng: &mut Rng, score: f64, member: Vec<u8>) -> NodeId {
+    pub fn insert(&mut self, rng: &mut Rng, score: f64, member: SmallBytes) -> NodeId {
         assert!(!score.is_nan(), "skiplist scores are never NaN");
         let mut update = [HEADER; LEVEL_MAX];
         let mut rank = [0usize; LEVEL_MAX];
@@ -242,7 +244,7 @@ impl Skiplist {
                 rank += self.links[x + i].span;
                 x = f.0;
             }
-            if x != HEADER && self.heads[x].member == member {
+            if x != HEADER && *self.heads[x].member == *member {
                 return Some(rank);
             }
         }
@@ -322,7 +324,7 @@ impl Skiplist {
 
     /// Whether node `x` is (score, member).
     fn holds(&self, x: usize, score: f64, member: &[u8]) -> bool {
-        x != NIL && self.heads[x].score == score && self.heads[x].member == member
+        x != NIL && self.heads[x].score == score && *self.heads[x].member == *member
     }
 
     /// Whether node `n` sorts before (score, member).

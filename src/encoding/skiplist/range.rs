@@ -235,7 +235,7 @@ impl Skiplist {
         while x != NIL && keep(self, x) {
             let next = self.fwd(x, 0);
             self.delete_node(x, &update);
-            removed.push(std::mem::take(&mut self.heads[x].member));
+            removed.push(std::mem::take(&mut self.heads[x].member).to_vec());
             self.release(x);
             x = next;
         }

@@ -4,7 +4,7 @@ fn build(pairs: &[(f64, &str)]) -> Skiplist {
     let mut rng = Rng::new(7);
     let mut sl = Skiplist::new();
     for &(s, m) in pairs {
-        sl.insert(&mut rng, s, m.as_bytes().to_vec());
+        sl.insert(&mut rng, s, SmallBytes::new(m.as_bytes()));
     }
     sl.check_invariants().expect("invariants");
     sl

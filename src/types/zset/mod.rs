@@ -138,7 +138,7 @@ impl ZSet {
         let mut set = SkipZSet { zsl: Skiplist::new(), dict: Dict::new(hasher.clone()) };
         for (m, s) in sorted {
             set.dict.insert(SmallBytes::new(&m), s);
-            set.zsl.insert(rng, s, m);
+            set.zsl.insert(rng, s, SmallBytes::new(&m));
         }
         ZSet::Skiplist(Box::new(set))
     }
@@ -192,7 +192,7 @@ impl ZSet {
         }
         if let ZSet::Skiplist(s) = self {
             s.dict.insert(SmallBytes::new(member), score);
-            s.zsl.insert(env.rng, score, member.to_vec());
+            s.zsl.insert(env.rng, score, SmallBytes::new(member));
         }
     }
 
@@ -219,7 +219,7 @@ impl ZSet {
         let mut set = SkipZSet { zsl: Skiplist::new(), dict: Dict::new(env.hasher.clone()) };
         for (m, s) in ziplist_ops::pairs(zl) {
             set.dict.insert(SmallBytes::new(&m), s);
-            set.zsl.insert(env.rng, s, m);
+            set.zsl.insert(env.rng, s, SmallBytes::new(&m));
         }
         *self = ZSet::Skiplist(Box::new(set));
     }
