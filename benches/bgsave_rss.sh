@@ -21,7 +21,7 @@ OUT=${OUT:-reports/perf.md}
 cargo build --release --bin keel-server >&2
 KEEL="${CARGO_TARGET_DIR:-target}/release/keel-server"
 work=$(mktemp -d)
-trap 'for p in $(jobs -p); do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+trap 'for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 bin() { if [ "$1" = keel ]; then echo "$KEEL"; else echo redis-server; fi; }
 

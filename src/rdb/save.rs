@@ -4,8 +4,10 @@
 //! Keel writes `REDIS0009` with object types ≤ 15 only, so Redis 5, 6 and 7.x load its files:
 //! strings (type 0, INT8/16/32 and LZF encodings); lists as a quicklist of ziplists (14); sets
 //! as an intset (11) or a plain set (2); hashes as a ziplist (13) or a plain hash (4); sorted
-//! sets as a ziplist (12) or ZSET_2 (5); streams as listpack nodes (15). The compact form is chosen with Redis 6.2's default
-//! thresholds (512 entries for sets and hashes, 128 for zsets, 64-byte elements).
+//! sets as a ziplist (12) or ZSET_2 (5); streams as listpack nodes (15). A value the engine
+//! holds in one of those compact encodings is written as its blob; otherwise the compact form is
+//! chosen with Redis 6.2's default thresholds (512 entries for sets and hashes, 128 for zsets,
+//! 64-byte elements).
 //!
 //! [`RdbWriter`] appends to a buffer and keeps the running CRC of everything handed out by
 //! [`RdbWriter::take`], so a caller can write the file in chunks (the BGSAVE child does, one
@@ -18,6 +20,7 @@ use crate::db::Db;
 use crate::encoding::crc64::crc64;
 use crate::object::{Str, Value};
 use crate::types::stream::{Stream, StreamId};
+use crate::types::{hash::Hash, set::Set, zset::ZSet};
 
 /// Compact encodings are used up to these sizes (Redis 6.2 defaults).
 const SET_INTSET_ENTRIES_MAX: usize = 512;
@@ -99,17 +102,30 @@ impl RdbWriter {
         put_string(&mut self.buf, key, self.compress);
     }
 
-    /// One key of the engine's keyspace.
+    /// One key of the engine's keyspace. Values held in a compact encoding that is also an
+    /// RDB type (a hash or sorted set ziplist, an intset) are written as their blob, as Redis
+    /// does (`rdbSaveObject`), with no decoding; the others go through [`LoadedValue`].
     pub fn engine_key(&mut self, key: &[u8], value: &Value, expire_ms: Option<i64>) {
-        match value {
+        let blob = match value {
             Value::Str(s) => {
                 self.key_prefix(key, expire_ms, TYPE_STRING);
                 match s {
                     Str::Int(n) => put_int_string(&mut self.buf, *n),
                     other => put_string(&mut self.buf, other.bytes().unwrap_or_default(), self.compress),
                 }
+                return;
             }
-            other => self.loaded_key(key, &LoadedValue::from_engine(other), expire_ms),
+            Value::Hash(Hash::Ziplist(zl)) => Some((TYPE_HASH_ZIPLIST, zl.as_bytes())),
+            Value::ZSet(ZSet::Ziplist(zl)) => Some((TYPE_ZSET_ZIPLIST, zl.as_bytes())),
+            Value::Set(Set::Intset(is)) => Some((TYPE_SET_INTSET, is.as_bytes())),
+            _ => None,
+        };
+        match blob {
+            Some((rdb_type, bytes)) => {
+                self.key_prefix(key, expire_ms, rdb_type);
+                put_string(&mut self.buf, bytes, self.compress);
+            }
+            None => self.loaded_key(key, &LoadedValue::from_engine(value), expire_ms),
         }
     }
 
