@@ -16,7 +16,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
 RUNS=${RUNS:-3}
+# The SET rows are -P 1 runs, as noisy as the -P 1 rows of compare.sh: more of them.
+AOF_RUNS=${AOF_RUNS:-9}
 REQS=${REQS:-100000}
+# As in compare.sh: servers on the last CPU, redis-benchmark on CPU 0 (PIN=0 to disable).
+NCPU=$(nproc)
+PIN=${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}
+SERVER_PREFIX=(); CLIENT_PREFIX=()
+if [ "$PIN" = 1 ]; then SERVER_PREFIX=(taskset -c $((NCPU - 1))); CLIENT_PREFIX=(taskset -c 0); fi
 DATASETS=${DATASETS:-strings hashes zsets}
 cargo build --release --bin keel-server >&2
 KEEL="${CARGO_TARGET_DIR:-target}/release/keel-server"
@@ -28,7 +35,7 @@ bin() { if [ "$1" = keel ]; then echo "$KEEL"; else echo redis-server; fi; }
 start() { # name dir port extra-args... ; waits until the server answers PING
   local name=$1 dir=$2 port=$3; shift 3
   mkdir -p "$dir"
-  "$(bin "$name")" --port "$port" --bind 127.0.0.1 --dir "$dir" "$@" >"$dir/log" 2>&1 &
+  "${SERVER_PREFIX[@]}" "$(bin "$name")" --port "$port" --bind 127.0.0.1 --dir "$dir" "$@" >"$dir/log" 2>&1 &
   echo $! >"$dir/pid"
   for _ in $(seq 6000); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return; sleep 0.01; done
   echo "$name did not start: $(tail -3 "$dir/log")" >&2; exit 1
@@ -61,7 +68,7 @@ aof_step() { # server fsync run
   local s=$1 fsync=$2 run=$3 port dir rps
   port=$(free_port); dir="$work/$s-aof-$fsync-$run"
   start "$s" "$dir" "$port" --save "" --appendonly yes --appendfsync "$fsync" --aof-use-rdb-preamble no
-  rps=$(redis-benchmark -p "$port" -t set -n "$REQS" -c 50 -r 100000 --csv 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"')
+  rps=$("${CLIENT_PREFIX[@]}" redis-benchmark -p "$port" -t set -n "$REQS" -c 50 -r 100000 --csv 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"')
   echo "set_appendfsync_$fsync,$s,$run,$rps" >>"$rows"
   stop "$port"
 }
@@ -85,25 +92,29 @@ dataset_step() { # server dataset run
 # Every step runs for both servers back to back, the first server alternating by run, and
 # dirty pages left by the previous step are written back first (`sync`), so neither server's
 # AOF runs behind the other's writeback.
-for run in $(seq "$RUNS"); do
+for run in $(seq "$AOF_RUNS"); do
   if [ $((run % 2)) -eq 1 ]; then order="keel redis"; else order="redis keel"; fi
   for fsync in always everysec; do
     for s in $order; do sync; aof_step "$s" "$fsync" "$run"; done
   done
+done
+for run in $(seq "$RUNS"); do
+  if [ $((run % 2)) -eq 1 ]; then order="keel redis"; else order="redis keel"; fi
   for ds in $DATASETS; do
     for s in $order; do sync; dataset_step "$s" "$ds" "$run"; done
   done
 done
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-python3 - "$rows" "$commit" "$N" "$REQS" "$RUNS" <<'PY' | tee -a reports/perf.md
+python3 - "$rows" "$commit" "$N" "$REQS" "$RUNS" "$AOF_RUNS" "$PIN" <<'PY' | tee -a reports/perf.md
 import csv, statistics, sys
-path, commit, n, reqs, runs = sys.argv[1:]
+path, commit, n, reqs, runs, aof_runs, pin = sys.argv[1:]
 data = {}
 for metric, server, run, value in csv.reader(open(path)):
     data.setdefault(metric, {}).setdefault(server, []).append(float(value))
-print(f"\n## Persistence and memory\n\n`bash benches/persistence_compare.sh` at commit `{commit}`: {runs} runs, servers alternating. "
-      f"SET rows: `redis-benchmark -t set -n {reqs} -c 50 -r 100000` with AOF on (`--aof-use-rdb-preamble no`). "
+pinned = " Servers pinned to the last CPU, redis-benchmark to CPU 0." if pin == "1" else ""
+print(f"\n## Persistence and memory\n\n`bash benches/persistence_compare.sh` at commit `{commit}`: {runs} runs ({aof_runs} for the SET rows), servers alternating.{pinned} "
+      f"SET rows: `redis-benchmark -t set -n {reqs} -c 50 -r 100000` (-P 1) with AOF on (`--aof-use-rdb-preamble no`). "
       f"RDB rows: {int(n):,} keys per dataset (strings `SET key:i value:i`; hashes of 3 short fields; zsets of 3 short members) loaded with `redis-cli --pipe`; save = `SAVE` round trip, "
       "load = restart until PING answers. Median (min–max). For throughput higher is better; for time, bytes and memory "
       "lower is better. Ratio = Keel / Redis.\n")
