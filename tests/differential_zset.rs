@@ -15,7 +15,7 @@ mod support;
 use keel::resp::Frame;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{redis_available, start_keel, start_redis, Client};
+use support::{redis_available, Client};
 
 type Cmd = Vec<Vec<u8>>;
 
@@ -305,16 +305,8 @@ fn compare(cmd: &Cmd, keel: &Frame, redis: &Frame, redis_client: &mut Client) ->
 }
 
 fn run_workload(seed: u64, commands: usize) {
-    let keel_server = start_keel(&[]);
-    let redis_server = start_redis(&[]);
-    let mut keel: Vec<Client> = (0..3).map(|_| Client::connect(keel_server.port)).collect();
-    let mut redis: Vec<Client> = (0..3).map(|_| Client::connect(redis_server.port)).collect();
-    // Client 2 speaks RESP3 (the HELLO replies themselves differ: server name and version).
-    keel[2].cmd_str("HELLO 3");
-    redis[2].cmd_str("HELLO 3");
-    for c in [&mut keel[0], &mut redis[0]] {
-        c.cmd_str("SET str v");
-    }
+    let mut pair = support::diff_pair();
+    let (keel, redis) = (&mut pair.keel, &mut pair.redis);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for i in 0..commands {
         let client = rng.gen_range(0..3);

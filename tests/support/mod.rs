@@ -62,6 +62,30 @@ pub fn start_redis(extra: &[&str]) -> ServerProcess {
     start("redis-server", extra)
 }
 
+/// Both servers with three clients each for a differential workload: client 2 speaks RESP3
+/// (HELLO 3; the HELLO replies themselves differ: server name and version), and `str` holds a
+/// string for the WRONGTYPE paths. The servers live as long as the pair.
+#[allow(dead_code)] // not every test binary that includes `support` runs a differential workload
+pub struct DiffPair {
+    pub keel: Vec<Client>,
+    pub redis: Vec<Client>,
+    _servers: (ServerProcess, ServerProcess),
+}
+
+#[allow(dead_code)]
+pub fn diff_pair() -> DiffPair {
+    let servers = (start_keel(&[]), start_redis(&[]));
+    let mut keel: Vec<Client> = (0..3).map(|_| Client::connect(servers.0.port)).collect();
+    let mut redis: Vec<Client> = (0..3).map(|_| Client::connect(servers.1.port)).collect();
+    for c in [&mut keel[2], &mut redis[2]] {
+        c.cmd_str("HELLO 3");
+    }
+    for c in [&mut keel[0], &mut redis[0]] {
+        c.cmd_str("SET str v");
+    }
+    DiffPair { keel, redis, _servers: servers }
+}
+
 /// A blocking RESP client.
 pub struct Client {
     stream: TcpStream,
