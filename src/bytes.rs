@@ -56,6 +56,15 @@ impl SmallBytes {
             SmallBytes::Heap(b) => b.len(),
         }
     }
+
+    /// The heap bytes `SmallBytes::new` of `len` bytes would own (0 when stored inline).
+    pub fn heap_bytes_for(len: usize) -> usize {
+        if len <= INLINE_MAX {
+            0
+        } else {
+            len
+        }
+    }
 }
 
 impl From<Vec<u8>> for SmallBytes {

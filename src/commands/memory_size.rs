@@ -131,7 +131,7 @@ fn skiplist_usage(sk: &SkipZSet, samples: usize) -> usize {
     let dict_node = malloc_size(Dict::<SmallBytes, f64>::node_bytes());
     let zsl = &sk.zsl;
     let ids = std::iter::successors(zsl.first(), |&id| zsl.next(id));
-    let per_member = |m: &[u8]| dict_node + malloc_size(SmallBytes::new(m).heap_bytes()) + malloc_size(m.len()) + SKIPLIST_SLAB_PER_NODE;
+    let per_member = |m: &[u8]| dict_node + malloc_size(SmallBytes::heap_bytes_for(m.len())) + malloc_size(m.len()) + SKIPLIST_SLAB_PER_NODE;
     let sampled: Vec<usize> = ids.take(samples).map(|id| per_member(zsl.member(id))).collect();
     dict_fixed(&sk.dict) + scaled(sampled.iter().sum(), sampled.len(), sk.dict.len())
 }

@@ -16,6 +16,7 @@
 //! Keel trims `~` exactly (Redis removes only whole listpack nodes, so it may keep more): the
 //! stream still holds at least the requested entries, and LIMIT caps how many go.
 
+use super::hash::modified;
 use super::{arg_i64, stream_group, stream_read, Command, Ctx, R, W, WD};
 use crate::commands::flags::FAST;
 use crate::keyspace::Keyspace;
@@ -53,12 +54,6 @@ pub(crate) fn get_stream<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8], read: 
     }
 }
 
-/// Record a change of the stream at `key`: WATCH invalidation and `n` dirty changes.
-pub(crate) fn modified(ks: &mut Keyspace, db: usize, key: &[u8], n: u64) {
-    ks.touch_watched(db, key);
-    ks.dirty += n;
-}
-
 /// Entries as Redis replies them: `[[id, [f1, v1, ...]], ...]`.
 pub(crate) fn reply_entries(c: &mut Client, entries: &[(StreamId, &Fields)]) {
     c.add_array_len(entries.len());
@@ -90,13 +85,15 @@ enum Strategy {
     MinId(StreamId),
 }
 
-/// Parsed XADD/XTRIM options; `next` is the first argument after them (XADD: the ID).
+/// Parsed XADD/XTRIM options; `next` is the first argument after them (XADD: the ID, parsed
+/// into `id` unless it is `*`).
 struct TrimArgs {
     strategy: Strategy,
     approx: bool,
     limit: usize,
     no_mkstream: bool,
     next: usize,
+    id: Option<(StreamId, bool)>,
 }
 
 /// XADD's ID: exact, or `<ms>-*`.
@@ -106,7 +103,7 @@ const XADD_ID: IdSyntax = IdSyntax { seq_star: true, ..IdSyntax::STRICT };
 const APPROX_LIMIT: usize = 100 * 100;
 
 fn parse_trim_args(c: &Client, a: &Argv, xadd: bool) -> Result<TrimArgs, String> {
-    let mut t = TrimArgs { strategy: Strategy::None, approx: false, limit: 0, no_mkstream: false, next: 2 };
+    let mut t = TrimArgs { strategy: Strategy::None, approx: false, limit: 0, no_mkstream: false, next: 2, id: None };
     let mut limit_given = false;
     let mut i = 2;
     while i < a.len() {
@@ -140,7 +137,8 @@ fn parse_trim_args(c: &Client, a: &Argv, xadd: bool) -> Result<TrimArgs, String>
             b"nomkstream" if xadd => t.no_mkstream = true,
             // The ID: Redis parses it here, before the checks below.
             _ if xadd => {
-                parse_id(a.get(i), XADD_ID).ok_or(ERR_INVALID_ID)?;
+                let p = parse_id(a.get(i), XADD_ID).ok_or(ERR_INVALID_ID)?;
+                t.id = Some((p.id, p.seq_given));
                 break;
             }
             _ => return Err("ERR syntax error".into()),
@@ -191,15 +189,7 @@ pub fn xadd(s: &mut Server, c: &mut Client, a: &Argv, ctx: &mut Ctx) {
         Ok(t) => t,
         Err(e) => return c.add_error(&e),
     };
-    let id_pos = t.next;
-    let requested = if id_pos < a.len() && a.get(id_pos) != b"*" {
-        match parse_id(a.get(id_pos), XADD_ID) {
-            Some(p) => Some((p.id, p.seq_given)),
-            None => return c.add_error(ERR_INVALID_ID),
-        }
-    } else {
-        None
-    };
+    let (id_pos, requested) = (t.next, t.id);
     if a.len() < id_pos + 3 || (a.len() - id_pos - 1) % 2 == 1 {
         return c.add_error("ERR wrong number of arguments for 'xadd' command");
     }

@@ -73,7 +73,7 @@ impl Stream {
 
     /// Append an entry with an ID from [`Stream::next_id`].
     pub fn append(&mut self, id: StreamId, fields: Fields) {
-        debug_assert!(id > self.last_id || (self.entries.is_empty() && id > StreamId::MIN));
+        debug_assert!(id > self.last_id, "stream IDs only grow");
         self.entries.insert(id, fields);
         self.last_id = id;
         self.entries_added += 1;
