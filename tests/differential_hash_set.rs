@@ -25,18 +25,10 @@ use keel::resp::Frame;
 use keel_models::{Model, Reply};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{redis_available, start_keel, start_redis, Client};
+use support::{b, pick, redis_available, start_keel, start_redis, Client};
 
 const HASH_KEYS: [&str; 3] = ["h0", "h1", "h2"];
 const SET_KEYS: [&str; 4] = ["s0", "s1", "s2", "s3"];
-
-fn b(s: &str) -> Vec<u8> {
-    s.as_bytes().to_vec()
-}
-
-fn pick<'a>(rng: &mut ChaCha8Rng, items: &[&'a str]) -> &'a str {
-    items[rng.gen_range(0..items.len())]
-}
 
 fn hkey(rng: &mut ChaCha8Rng) -> Vec<u8> {
     b(if rng.gen_bool(0.05) { "str" } else { pick(rng, &HASH_KEYS) })

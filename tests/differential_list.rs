@@ -13,17 +13,9 @@ mod support;
 use keel::resp::Frame;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{redis_available, start_keel, start_redis, Client};
+use support::{b, pick, redis_available, start_keel, start_redis, Client};
 
 const KEYS: [&str; 5] = ["l0", "l1", "l2", "l3", "str"];
-
-fn b(s: &str) -> Vec<u8> {
-    s.as_bytes().to_vec()
-}
-
-fn pick<'a>(rng: &mut ChaCha8Rng, items: &[&'a str]) -> &'a str {
-    items[rng.gen_range(0..items.len())]
-}
 
 fn key(rng: &mut ChaCha8Rng) -> Vec<u8> {
     b(pick(rng, &KEYS[..4]).to_string().as_str())

@@ -12,7 +12,7 @@ mod support;
 use keel::resp::Frame;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{redis_available, start_keel, start_redis, Client};
+use support::{b, redis_available, start_keel, start_redis, Client};
 
 const KEYS: [&str; 8] = ["k0", "k1", "k2", "k3", "k4", "counter", "{tag}x", "k with space"];
 
@@ -56,10 +56,6 @@ fn ttl_arg(rng: &mut ChaCha8Rng) -> Vec<u8> {
 fn abs_time_arg(rng: &mut ChaCha8Rng, ms: bool) -> Vec<u8> {
     let secs = if rng.gen_bool(0.2) { 1_000_000 } else { 4_000_000_000i64 + rng.gen_range(0..1000) };
     if ms { (secs * 1000).to_string().into_bytes() } else { secs.to_string().into_bytes() }
-}
-
-fn b(s: &str) -> Vec<u8> {
-    s.as_bytes().to_vec()
 }
 
 fn set_command(rng: &mut ChaCha8Rng) -> Vec<Vec<u8>> {

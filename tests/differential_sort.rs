@@ -23,7 +23,7 @@ use keel::resp::Frame;
 use keel_models::{Model, Reply};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{redis_available, start_keel, start_redis, Client};
+use support::{b, pick, redis_available, start_keel, start_redis, Client};
 
 type Cmd = Vec<Vec<u8>>;
 
@@ -32,14 +32,6 @@ type Cmd = Vec<Vec<u8>>;
 /// system call resets it (see `fixed_range_errors_match_on_fresh_connections`).
 const ELEMS: [&str; 16] = ["1", "2", "10", "-3", "2.5", "0", "a", "B", "b", "ab", "", "nan", "0x1p-1074", " 1", "0x10", "-inf"];
 const SORTED: [&str; 6] = ["l0", "l1", "s0", "s1", "z0", "str"];
-
-fn b(s: &str) -> Vec<u8> {
-    s.as_bytes().to_vec()
-}
-
-fn pick<'a>(rng: &mut ChaCha8Rng, items: &[&'a str]) -> &'a str {
-    items[rng.gen_range(0..items.len())]
-}
 
 /// Mostly numbers, so numeric sorts often succeed.
 fn elem(rng: &mut ChaCha8Rng) -> Vec<u8> {

@@ -15,21 +15,13 @@ mod support;
 use keel::resp::Frame;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{redis_available, Client};
+use support::{b, pick, redis_available, Client};
 
 type Cmd = Vec<Vec<u8>>;
 
 const KEYS: [&str; 3] = ["st0", "st1", "st2"];
 const GROUPS: [&str; 3] = ["g0", "g1", "g2"];
 const CONSUMERS: [&str; 3] = ["alice", "bob", "carol"];
-
-fn b(s: &str) -> Vec<u8> {
-    s.as_bytes().to_vec()
-}
-
-fn pick<'a>(rng: &mut ChaCha8Rng, items: &[&'a str]) -> &'a str {
-    items[rng.gen_range(0..items.len())]
-}
 
 fn key(rng: &mut ChaCha8Rng) -> Vec<u8> {
     if rng.gen_bool(0.04) {

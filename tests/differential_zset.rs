@@ -15,20 +15,12 @@ mod support;
 use keel::resp::Frame;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{redis_available, Client};
+use support::{b, pick, redis_available, Client};
 
 type Cmd = Vec<Vec<u8>>;
 
 const KEYS: [&str; 5] = ["z0", "z1", "z2", "z3", "s0"];
 const LEX_KEYS: [&str; 2] = ["zl0", "zl1"];
-
-fn b(s: &str) -> Vec<u8> {
-    s.as_bytes().to_vec()
-}
-
-fn pick<'a>(rng: &mut ChaCha8Rng, items: &[&'a str]) -> &'a str {
-    items[rng.gen_range(0..items.len())]
-}
 
 fn key(rng: &mut ChaCha8Rng) -> Vec<u8> {
     if rng.gen_bool(0.05) {

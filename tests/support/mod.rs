@@ -62,6 +62,19 @@ pub fn start_redis(extra: &[&str]) -> ServerProcess {
     start("redis-server", extra)
 }
 
+/// An argument from text (the differential workloads build their commands with it).
+#[allow(dead_code)]
+pub fn b(s: &str) -> Vec<u8> {
+    s.as_bytes().to_vec()
+}
+
+/// One of `items`, drawn from a workload's seeded generator.
+#[allow(dead_code)]
+pub fn pick<'a>(rng: &mut rand_chacha::ChaCha8Rng, items: &[&'a str]) -> &'a str {
+    use rand::Rng;
+    items[rng.gen_range(0..items.len())]
+}
+
 /// Both servers with three clients each for a differential workload: client 2 speaks RESP3
 /// (HELLO 3; the HELLO replies themselves differ: server name and version), and `str` holds a
 /// string for the WRONGTYPE paths. The servers live as long as the pair.
