@@ -46,6 +46,7 @@ fn emit_aggregate(out: &mut Vec<u8>, key: &[u8], value: &Value) {
             emit_batched(out, b"ZADD", key, 2, v.iter().zip(&scores).map(|((m, _), s)| vec![s.as_bytes(), m.as_slice()]));
         }
         LoadedValue::Stream(s) => emit_stream(out, key, &s),
+        LoadedValue::Adopted(v) => emit_aggregate(out, key, &v),
     }
 }
 

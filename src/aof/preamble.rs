@@ -116,6 +116,7 @@ pub fn load(s: &mut Server, path: &Path, file: &FileRef, name: &str) -> Result<u
         verify_checksum: s.config.rdbchecksum,
         databases: s.config.databases,
         type_limits: crate::types::TypeLimits::from_config(&s.config),
+        ..LoadOptions::default()
     };
     let mut warnings = Vec::new();
     let result = crate::rdb::startup::load_into(&mut s.ks, &buf, opts, None, &mut |w| warnings.push(w));

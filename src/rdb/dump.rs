@@ -66,7 +66,7 @@ pub fn parse_payload(payload: &[u8], key: &[u8]) -> Result<LoadedValue, PayloadE
     }
     let mut r = Reader::new(&payload[..body_end]);
     let rdb_type = r.u8().map_err(|_| PayloadError::BadData)?;
-    match load_value::read(&mut r, rdb_type, key, 0) {
+    match load_value::read(&mut r, rdb_type, key, 0, None) {
         Ok(Some(value)) if r.remaining() == 0 && !value.is_empty() => Ok(value),
         _ => Err(PayloadError::BadData),
     }

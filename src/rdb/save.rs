@@ -175,6 +175,7 @@ pub fn put_loaded_value(out: &mut Vec<u8>, value: &LoadedValue, compress: bool) 
         LoadedValue::Hash(pairs) => put_hash(out, pairs, compress),
         LoadedValue::ZSet(items) => put_zset(out, items, compress),
         LoadedValue::Stream(s) => put_stream(out, s, compress),
+        LoadedValue::Adopted(v) => put_loaded_value(out, &LoadedValue::from_engine(v), compress),
     }
 }
 

@@ -44,7 +44,7 @@ pub fn load_into(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Optio
 }
 
 fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<i64>, warn: &mut dyn FnMut(String)) -> Result<LoadSummary> {
-    let mut p = Parser::new(buf, opts)?;
+    let mut p = Parser::new(buf, LoadOptions { adopt_blobs: true, ..opts })?;
     let mut sum = LoadSummary { version: p.version, ..LoadSummary::default() };
     let mut current_db = 0;
     while let Some(event) = p.next_event()? {
@@ -111,6 +111,7 @@ pub fn load(s: &mut Server) {
         verify_checksum: s.config.rdbchecksum,
         databases: s.config.databases,
         type_limits: crate::types::TypeLimits::from_config(&s.config),
+        ..LoadOptions::default()
     };
     let now_ms = s.env.clock.unix_ms();
     let mut warnings = Vec::new();

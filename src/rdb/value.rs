@@ -20,6 +20,9 @@ pub enum LoadedValue {
     ZSet(Vec<(Vec<u8>, f64)>),
     /// Streams load straight into the engine's structure (it has no encodings to choose).
     Stream(Box<Stream>),
+    /// A value kept in the encoding it was stored in, because it already is what the engine
+    /// would build (a small hash or sorted set ziplist; see `LoadOptions::adopt_blobs`).
+    Adopted(Value),
 }
 
 impl LoadedValue {
@@ -32,6 +35,7 @@ impl LoadedValue {
             LoadedValue::Hash(_) => "hash",
             LoadedValue::ZSet(_) => "zset",
             LoadedValue::Stream(_) => "stream",
+            LoadedValue::Adopted(v) => v.type_name(),
         }
     }
 
@@ -43,6 +47,9 @@ impl LoadedValue {
             LoadedValue::Hash(v) => v.len(),
             LoadedValue::ZSet(v) => v.len(),
             LoadedValue::Stream(v) => v.len(),
+            LoadedValue::Adopted(Value::Hash(h)) => h.len(),
+            LoadedValue::Adopted(Value::ZSet(z)) => z.len(),
+            LoadedValue::Adopted(v) => LoadedValue::from_engine(v).len(),
         }
     }
 
@@ -61,6 +68,7 @@ impl LoadedValue {
             LoadedValue::Hash(v) => digest::hash_digest(d, v.iter().map(|(f, x)| (f.as_slice(), x.as_slice()))),
             LoadedValue::ZSet(v) => digest::zset_digest(d, v.iter().map(|(m, s)| (m.as_slice(), *s))),
             LoadedValue::Stream(v) => digest::stream_digest(d, v),
+            LoadedValue::Adopted(v) => LoadedValue::from_engine(v).digest_into(d),
         }
     }
 
@@ -84,6 +92,7 @@ impl LoadedValue {
             LoadedValue::Hash(v) => Value::Hash(Hash::from_items(v, limits)),
             LoadedValue::ZSet(v) => Value::ZSet(ZSet::from_items(v, limits, rng)),
             LoadedValue::Stream(v) => Value::Stream(v),
+            LoadedValue::Adopted(v) => v,
         })
     }
 

@@ -99,6 +99,32 @@ impl Hash {
         h
     }
 
+    /// Keep a ziplist loaded from outside (already walked by [`Ziplist::from_bytes`]) as the
+    /// hash, when it is what [`Hash::from_items`] would build from its pairs: an even count, at
+    /// most `hash-max-ziplist-entries` pairs, no entry over `hash-max-ziplist-value` bytes,
+    /// every entry canonical and no field twice. `None` otherwise; the caller then goes
+    /// through the pairs (which converts, or reports the repeated field).
+    pub fn adopt_ziplist(zl: Ziplist, limits: &TypeLimits) -> Option<Hash> {
+        let n = zl.len();
+        if !n.is_multiple_of(2) || n / 2 > limits.hash_max_ziplist_entries {
+            return None;
+        }
+        let mut fields = Vec::with_capacity(n / 2);
+        for (i, v) in zl.iter().enumerate() {
+            if !v.is_canonical() || v.byte_len() > limits.hash_max_ziplist_value {
+                return None;
+            }
+            if i % 2 == 0 {
+                fields.push(v);
+            }
+        }
+        if !crate::encoding::ziplist::all_distinct(&mut fields) {
+            return None;
+        }
+        drop(fields);
+        Some(Hash::Ziplist(zl))
+    }
+
     /// The pairs in iteration order, as owned bytes (HGETALL and friends).
     pub fn pairs(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
         let mut out = Vec::with_capacity(self.len());

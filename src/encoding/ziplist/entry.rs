@@ -22,8 +22,9 @@ pub(crate) const INT_8B: u8 = 0xFE;
 pub(crate) const INT_IMM_MIN: u8 = 0xF1;
 pub(crate) const INT_IMM_MAX: u8 = 0xFD;
 
-/// A value read from a ziplist: strings are borrowed, integers decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A value read from a ziplist: strings are borrowed, integers decoded. The order (every
+/// string before every integer) only serves to sort values to find repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ZlValue<'a> {
     Str(&'a [u8]),
     Int(i64),
@@ -36,6 +37,21 @@ impl ZlValue<'_> {
             ZlValue::Str(s) => s.to_vec(),
             ZlValue::Int(v) => crate::util::number::ll2vec(v),
         }
+    }
+
+    /// Whether the ziplist itself would have stored this value so: a string that reads as an
+    /// integer (`string2ll`) is always stored as an integer entry. Only blobs from outside
+    /// can hold a non-canonical entry; among canonical ones, equal bytes mean equal values.
+    pub fn is_canonical(&self) -> bool {
+        match *self {
+            ZlValue::Str(s) => matches!(try_encoding(s), Encoded::Str(_)),
+            ZlValue::Int(_) => true,
+        }
+    }
+
+    /// Length of the value's bytes (integers in decimal).
+    pub fn byte_len(&self) -> usize {
+        self.with_bytes(|b| b.len())
     }
 
     /// Calls `f` with the value's bytes (integers in decimal, formatted on the stack).

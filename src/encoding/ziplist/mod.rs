@@ -28,6 +28,12 @@ mod validate;
 
 pub use entry::ZlValue;
 
+/// Whether canonical values (see [`ZlValue::is_canonical`]) are pairwise distinct. Sorts them.
+pub fn all_distinct(values: &mut [ZlValue<'_>]) -> bool {
+    values.sort_unstable();
+    values.windows(2).all(|w| w[0] != w[1])
+}
+
 use crate::encoding::Corrupt;
 use cascade::{delete_at, insert_at, set_count, tail};
 use entry::{entry_at, try_encoding, value_of, Encoded, END, HEADER_SIZE};

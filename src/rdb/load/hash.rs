@@ -6,7 +6,10 @@ use super::value::{blob, blob_error, check_unique, pairs};
 use crate::rdb::blob::{listpack, ziplist, zipmap};
 use crate::rdb::error::Result;
 use crate::rdb::reader::Reader;
+use crate::encoding::ziplist::Ziplist;
+use crate::object::Value;
 use crate::rdb::value::LoadedValue;
+use crate::types::{hash::Hash, TypeLimits};
 
 fn unique(pairs: Vec<(Vec<u8>, Vec<u8>)>, at: u64) -> Result<LoadedValue> {
     check_unique(pairs.iter().map(|(f, _)| f.as_slice()), at, "hash fields")?;
@@ -29,8 +32,14 @@ pub fn zipmap(r: &mut Reader<'_>) -> Result<LoadedValue> {
     unique(zipmap::parse(&zm).map_err(blob_error(at, "zipmap"))?, at)
 }
 
-pub fn ziplist(r: &mut Reader<'_>) -> Result<LoadedValue> {
+pub fn ziplist(r: &mut Reader<'_>, adopt: Option<&TypeLimits>) -> Result<LoadedValue> {
     let (zl, at) = blob(r)?;
+    if let Some(limits) = adopt {
+        let adopted = Ziplist::from_bytes(zl.to_vec()).ok().and_then(|zl| Hash::adopt_ziplist(zl, limits));
+        if let Some(h) = adopted {
+            return Ok(LoadedValue::Adopted(Value::Hash(h)));
+        }
+    }
     let flat = ziplist::parse(&zl).map_err(blob_error(at, "hash ziplist"))?;
     unique(pairs(flat, at, "hash ziplist")?, at)
 }

@@ -46,11 +46,15 @@ pub struct LoadOptions {
     pub databases: usize,
     /// Encoding thresholds for the values built from the file.
     pub type_limits: crate::types::TypeLimits,
+    /// Keep a hash or sorted-set ziplist as the engine's value when it already is what the
+    /// engine would build ([`LoadedValue::Adopted`]), instead of decoding it into pairs.
+    /// [`crate::rdb::startup::load_into`] sets it; readers that inspect the pairs do not.
+    pub adopt_blobs: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { verify_checksum: true, databases: 16, type_limits: Default::default() }
+        LoadOptions { verify_checksum: true, databases: 16, type_limits: Default::default(), adopt_blobs: false }
     }
 }
 
@@ -220,7 +224,8 @@ impl<'a> Parser<'a> {
         let pending = std::mem::take(&mut self.pending);
         let key = self.r.string()?.into_owned();
         let db = self.db;
-        match value::read(&mut self.r, rdb_type, &key, at)? {
+        let adopt = self.opts.adopt_blobs.then_some(&self.opts.type_limits);
+        match value::read(&mut self.r, rdb_type, &key, at, adopt)? {
             Some(value) => Ok(Event::Key(KeyRecord {
                 db,
                 key,

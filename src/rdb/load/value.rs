@@ -10,9 +10,12 @@ use crate::rdb::error::{RdbError, Result};
 use crate::rdb::format::*;
 use crate::rdb::reader::Reader;
 use crate::rdb::value::LoadedValue;
+use crate::types::TypeLimits;
 
 /// Read the value of `key` stored with `rdb_type`. `Ok(None)` for an empty aggregate.
-pub fn read(r: &mut Reader<'_>, rdb_type: u8, key: &[u8], type_at: u64) -> Result<Option<LoadedValue>> {
+/// `adopt`: the engine's limits, to keep a ziplist that already fits them as the engine's value
+/// (see [`crate::rdb::load::LoadOptions::adopt_blobs`]).
+pub fn read(r: &mut Reader<'_>, rdb_type: u8, key: &[u8], type_at: u64, adopt: Option<&TypeLimits>) -> Result<Option<LoadedValue>> {
     let value = match rdb_type {
         TYPE_STRING => LoadedValue::Str(r.string()?.into_owned()),
         TYPE_LIST => list::plain(r)?,
@@ -24,10 +27,10 @@ pub fn read(r: &mut Reader<'_>, rdb_type: u8, key: &[u8], type_at: u64) -> Resul
         TYPE_SET_LISTPACK => set::listpack(r)?,
         TYPE_HASH => hash::plain(r)?,
         TYPE_HASH_ZIPMAP => hash::zipmap(r)?,
-        TYPE_HASH_ZIPLIST => hash::ziplist(r)?,
+        TYPE_HASH_ZIPLIST => hash::ziplist(r, adopt)?,
         TYPE_HASH_LISTPACK => hash::listpack(r)?,
         TYPE_ZSET | TYPE_ZSET_2 => zset::plain(r, rdb_type == TYPE_ZSET_2)?,
-        TYPE_ZSET_ZIPLIST => zset::ziplist(r)?,
+        TYPE_ZSET_ZIPLIST => zset::ziplist(r, adopt)?,
         TYPE_ZSET_LISTPACK => zset::listpack(r)?,
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => stream::read(r, rdb_type)?,
         TYPE_MODULE_PRE_GA | TYPE_MODULE_2 | 22..=25 => {

@@ -6,7 +6,10 @@ use super::value::{blob, blob_error, check_unique, pairs};
 use crate::rdb::blob::{listpack, ziplist};
 use crate::rdb::error::{RdbError, Result};
 use crate::rdb::reader::{parse_score, Reader};
+use crate::encoding::ziplist::Ziplist;
+use crate::object::Value;
 use crate::rdb::value::LoadedValue;
+use crate::types::{zset::ZSet, TypeLimits};
 
 fn unique(items: Vec<(Vec<u8>, f64)>, at: u64) -> Result<LoadedValue> {
     check_unique(items.iter().map(|(m, _)| m.as_slice()), at, "zset members")?;
@@ -39,8 +42,14 @@ fn scored(flat: Vec<Vec<u8>>, at: u64, what: &str) -> Result<LoadedValue> {
     unique(out, at)
 }
 
-pub fn ziplist(r: &mut Reader<'_>) -> Result<LoadedValue> {
+pub fn ziplist(r: &mut Reader<'_>, adopt: Option<&TypeLimits>) -> Result<LoadedValue> {
     let (zl, at) = blob(r)?;
+    if let Some(limits) = adopt {
+        let adopted = Ziplist::from_bytes(zl.to_vec()).ok().and_then(|zl| ZSet::adopt_ziplist(zl, limits));
+        if let Some(z) = adopted {
+            return Ok(LoadedValue::Adopted(Value::ZSet(z)));
+        }
+    }
     scored(ziplist::parse(&zl).map_err(blob_error(at, "zset ziplist"))?, at, "zset ziplist")
 }
 

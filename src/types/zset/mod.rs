@@ -27,7 +27,7 @@ use super::TypeLimits;
 use crate::bytes::SmallBytes;
 use crate::dict::Dict;
 use crate::encoding::skiplist::Skiplist;
-use crate::encoding::ziplist::Ziplist;
+use crate::encoding::ziplist::{Ziplist, ZlValue};
 use crate::env::{KeyedState, Rng};
 
 /// The skiplist encoding: the ordered index and the member → score dict.
@@ -143,6 +143,41 @@ impl ZSet {
         ZSet::Skiplist(Box::new(set))
     }
 
+    /// Keep a ziplist loaded from outside (already walked by [`Ziplist::from_bytes`]) as the
+    /// sorted set, when it is what [`ZSet::from_items`] would build: an even count, at most
+    /// `zset-max-ziplist-entries` pairs, members of at most `zset-max-ziplist-value` bytes,
+    /// canonical and distinct, scores stored as [`score_bytes`] stores them (no NaN), and the
+    /// pairs strictly in (score, member) order. `None` otherwise; the caller then goes through
+    /// the pairs (which sorts, converts, or reports the problem).
+    pub fn adopt_ziplist(zl: Ziplist, limits: &TypeLimits) -> Option<ZSet> {
+        let n = zl.len();
+        if !n.is_multiple_of(2) || n / 2 > limits.zset_max_ziplist_entries {
+            return None;
+        }
+        let mut members = Vec::with_capacity(n / 2);
+        let mut prev: Option<(f64, ZlValue<'_>)> = None;
+        let mut it = zl.iter();
+        while let (Some(m), Some(s)) = (it.next(), it.next()) {
+            let score = ziplist_ops::stored_score(s)?;
+            if !m.is_canonical() || m.byte_len() > limits.zset_max_ziplist_value {
+                return None;
+            }
+            if let Some((prev_score, prev_member)) = prev {
+                let after = prev_score < score || (prev_score == score && prev_member.with_bytes(|a| m.with_bytes(|b| a < b)));
+                if !after {
+                    return None;
+                }
+            }
+            prev = Some((score, m));
+            members.push(m);
+        }
+        if !crate::encoding::ziplist::all_distinct(&mut members) {
+            return None;
+        }
+        drop(members);
+        Some(ZSet::Ziplist(zl))
+    }
+
     /// The member's score (`zsetScore`).
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
@@ -252,14 +287,20 @@ impl ZSet {
     }
 }
 
-/// The bytes a score is stored as in the ziplist encoding: the integer when `double2ll`
-/// accepts it (|d| ≤ 2^62 and integral, `-0.0` included, which becomes `0`), else `%.17g`.
-pub fn score_bytes(score: f64) -> Vec<u8> {
+/// The integer a score is stored as in the ziplist encoding, if any (`double2ll`: integral
+/// and |d| ≤ 2^62, `-0.0` included, which becomes `0`).
+fn score_as_int(score: f64) -> Option<i64> {
     const HALF: f64 = (i64::MAX / 2) as f64;
-    if (-HALF..=HALF).contains(&score) && score == score.trunc() {
-        return crate::util::number::ll2vec(score as i64);
+    ((-HALF..=HALF).contains(&score) && score == score.trunc()).then_some(score as i64)
+}
+
+/// The bytes a score is stored as in the ziplist encoding: the integer of [`score_as_int`],
+/// else `%.17g`.
+pub fn score_bytes(score: f64) -> Vec<u8> {
+    match score_as_int(score) {
+        Some(i) => crate::util::number::ll2vec(i),
+        None => crate::util::number::d2string(score).into_bytes(),
     }
-    crate::util::number::d2string(score).into_bytes()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! Example: `ZADD z 1 a 2.5 b` gives the entries `"a", 1, "b", "2.5"` — `1` as the immediate
 //! integer `f2`, `"2.5"` as a 3-byte string.
 
-use super::score_bytes;
+use super::{score_as_int, score_bytes};
 use crate::encoding::ziplist::{Ziplist, ZlValue};
 
 /// The score a ziplist entry holds (`zzlGetScore`): integers exactly, text as `strtod`.
@@ -14,6 +14,20 @@ pub(super) fn entry_score(v: ZlValue<'_>) -> f64 {
     match v {
         ZlValue::Int(i) => i as f64,
         ZlValue::Str(s) => std::str::from_utf8(s).ok().and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0),
+    }
+}
+
+/// The score of an entry that holds one exactly as [`score_bytes`] writes it: an integer, or
+/// the `%.17g` text of a number that is neither NaN nor one `score_bytes` stores as an
+/// integer. `None` for anything else (only a blob from outside can hold it).
+pub(super) fn stored_score(v: ZlValue<'_>) -> Option<f64> {
+    match v {
+        ZlValue::Int(i) => Some(i as f64),
+        ZlValue::Str(s) => {
+            let score = std::str::from_utf8(s).ok()?.parse::<f64>().ok()?;
+            let canonical = !score.is_nan() && score_as_int(score).is_none() && score_bytes(score) == s;
+            canonical.then_some(score)
+        }
     }
 }
 
