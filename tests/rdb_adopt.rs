@@ -48,10 +48,12 @@ fn mixed_ziplist(entries: &[Vec<u8>], canonical: &[bool]) -> Vec<u8> {
     out
 }
 
+type Shape = (String, Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>);
+
 /// What a value is, for comparison: type, encoding, its elements in iteration order, and
 /// for the ziplist encoding the blob itself (an adopted blob must be byte for byte the one
 /// the engine builds from the pairs).
-fn shape(v: &Value) -> (String, Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>) {
+fn shape(v: &Value) -> Shape {
     let mut items = Vec::new();
     let blob = match v {
         Value::Hash(h) => {
