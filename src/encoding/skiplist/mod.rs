@@ -28,22 +28,25 @@ use crate::env::Rng;
 pub const LEVEL_MAX: usize = 32;
 /// Probability of each extra level (`ZSKIPLIST_P`).
 const P: f64 = 0.25;
-const NIL: usize = usize::MAX;
+/// No node; also the limit of slots, which links store as `u32`.
+const NIL: usize = u32::MAX as usize;
 const HEADER: usize = 0;
 
 /// A handle on an element, valid until the skiplist is next modified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeId(usize);
 
-/// One level of a node. Invariant: when `forward != NIL`, `fwd_score` is that node's score.
+/// One level of a node, 16 bytes (four to a cache line): slot numbers and spans are `u32`
+/// (a skiplist of 2^32 slots would take hundreds of GB). Invariant: when `forward != NIL`,
+/// `fwd_score` is that node's score.
 #[derive(Debug, Clone, Copy)]
 struct Link {
-    forward: usize,
-    span: usize,
+    forward: u32,
+    span: u32,
     fwd_score: f64,
 }
 
-const UNLINKED: Link = Link { forward: NIL, span: 0, fwd_score: 0.0 };
+const UNLINKED: Link = Link { forward: NIL as u32, span: 0, fwd_score: 0.0 };
 
 /// What a node holds besides its links (only the first slot of a node's run is used).
 #[derive(Debug, Clone, Default)]
@@ -157,8 +160,8 @@ impl Skiplist {
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             while self.link_before(x, i, score, &member) {
-                rank[i] += self.links[x + i].span;
-                x = self.links[x + i].forward;
+                rank[i] += self.span(x, i);
+                x = self.fwd(x, i);
             }
             update[i] = x;
         }
@@ -167,15 +170,15 @@ impl Skiplist {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEADER;
-                self.links[HEADER + i].span = self.length;
+                self.links[HEADER + i].span = self.length as u32;
             }
             self.level = level;
         }
         let x = self.alloc(level, Head { member, score, backward: NIL, height: level });
         for i in 0..level {
             let u = self.links[update[i] + i];
-            self.links[x + i] = Link { span: u.span - (rank[0] - rank[i]), ..u };
-            self.links[update[i] + i] = Link { forward: x, span: rank[0] - rank[i] + 1, fwd_score: score };
+            self.links[x + i] = Link { span: u.span - (rank[0] - rank[i]) as u32, ..u };
+            self.links[update[i] + i] = Link { forward: x as u32, span: (rank[0] - rank[i] + 1) as u32, fwd_score: score };
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
             self.links[u + i].span += 1;
@@ -214,7 +217,7 @@ impl Skiplist {
             return None;
         }
         let back = self.heads[x].backward;
-        let fwd = self.links[x].forward;
+        let fwd = self.fwd(x, 0);
         if (back == NIL || self.heads[back].score < new_score)
             && (fwd == NIL || self.links[x].fwd_score > new_score)
         {
@@ -241,7 +244,7 @@ impl Skiplist {
                 if !le {
                     break;
                 }
-                rank += self.links[x + i].span;
+                rank += self.span(x, i);
                 x = f.0;
             }
             if x != HEADER && *self.heads[x].member == *member {
@@ -256,8 +259,8 @@ impl Skiplist {
         let mut traversed = 0;
         let mut x = HEADER;
         for i in (0..self.level).rev() {
-            while self.fwd(x, i) != NIL && traversed + self.links[x + i].span <= rank {
-                traversed += self.links[x + i].span;
+            while self.fwd(x, i) != NIL && traversed + self.span(x, i) <= rank {
+                traversed += self.span(x, i);
                 x = self.fwd(x, i);
             }
             if traversed == rank {
@@ -296,7 +299,7 @@ impl Skiplist {
             let mut x = HEADER;
             while self.fwd(x, i) != NIL {
                 let f = self.fwd(x, i);
-                if i >= self.level || i >= self.heads[x].height || pos[x] + self.links[x + i].span != pos[f] {
+                if i >= self.level || i >= self.heads[x].height || pos[x] + self.span(x, i) != pos[f] {
                     return Err(format!("span at level {i} from position {}", pos[x]));
                 }
                 if self.links[x + i].fwd_score.to_bits() != self.heads[f].score.to_bits() {
@@ -311,11 +314,11 @@ impl Skiplist {
     // ---- internals ----
 
     fn fwd(&self, x: usize, i: usize) -> usize {
-        self.links[x + i].forward
+        self.links[x + i].forward as usize
     }
 
     fn span(&self, x: usize, i: usize) -> usize {
-        self.links[x + i].span
+        self.links[x + i].span as usize
     }
 
     fn some(&self, x: usize) -> Option<NodeId> {
@@ -337,9 +340,9 @@ impl Skiplist {
     /// forward node's head only on a score tie.
     fn link_before(&self, x: usize, i: usize, score: f64, member: &[u8]) -> bool {
         let l = &self.links[x + i];
-        l.forward != NIL
+        l.forward as usize != NIL
             && (l.fwd_score < score
-                || (l.fwd_score == score && self.heads[l.forward].member.as_slice() < member))
+                || (l.fwd_score == score && self.heads[l.forward as usize].member.as_slice() < member))
     }
 
     /// The rightmost node before (score, member) at each level, and the node after it at 0.
@@ -348,7 +351,7 @@ impl Skiplist {
         let mut x = HEADER;
         for i in (0..self.level).rev() {
             while self.link_before(x, i, score, member) {
-                x = self.links[x + i].forward;
+                x = self.fwd(x, i);
             }
             update[i] = x;
         }
@@ -385,6 +388,7 @@ impl Skiplist {
             Some(x) => x,
             None => {
                 let x = self.links.len();
+                assert!(x + height < NIL, "skiplist slots are u32");
                 self.links.resize(x + height, UNLINKED);
                 self.heads.resize(x + height, Head::default());
                 x
