@@ -67,6 +67,9 @@ pub struct Config {
     pub tcp_backlog: u64,
     pub databases: usize,
     pub hz: u32,
+    /// Keel only: after an event-loop iteration that handled events, keep polling without
+    /// sleeping for this many microseconds (0: always sleep in `epoll_wait`, as Redis does).
+    pub event_loop_spin_us: u64,
     pub dynamic_hz: bool,
     pub dir: String,
     pub dbfilename: String,
@@ -123,6 +126,7 @@ impl Default for Config {
             tcp_backlog: 511,
             databases: 16,
             hz: 10,
+            event_loop_spin_us: 300,
             dynamic_hz: true,
             dir: ".".into(),
             dbfilename: "dump.rdb".into(),
@@ -311,6 +315,7 @@ pub static PARAMS: &[Param] = &[
     p!("tcp-backlog", None, false, |c| c.tcp_backlog.to_string(), |c, v| { c.tcp_backlog = parse_int(v, 0, i64::from(i32::MAX))? as u64; Ok(()) }),
     p!("databases", None, false, |c| c.databases.to_string(), |c, v| { c.databases = parse_int(v, 1, i64::from(i32::MAX))? as usize; Ok(()) }),
     p!("hz", None, true, |c| c.hz.to_string(), |c, v| { c.hz = parse_int(v, i64::MIN, i64::MAX)?.clamp(1, 500) as u32; Ok(()) }),
+    p!("event-loop-spin-us", None, true, |c| c.event_loop_spin_us.to_string(), |c, v| { c.event_loop_spin_us = parse_int(v, 0, 1_000_000)? as u64; Ok(()) }),
     p!("dynamic-hz", None, true, |c| yes_no(c.dynamic_hz), |c, v| { c.dynamic_hz = parse_bool(v)?; Ok(()) }),
     p!("dir", None, true, |c| c.dir.clone(), |c, v| { c.dir = one(v)?.to_string(); Ok(()) }),
     p!("dbfilename", None, true, |c| c.dbfilename.clone(), |c, v| { let f = one(v)?; if f.contains('/') { return Err("dbfilename can't be a path, just a filename".into()); } c.dbfilename = f.to_string(); Ok(()) }),
@@ -467,6 +472,9 @@ mod tests {
         assert!(c.save_points.is_empty());
         c.set("hz", &["0"]).expect("hz is clamped");
         assert_eq!(c.hz, 1);
+        assert!(c.set("event-loop-spin-us", &["-1"]).is_err());
+        c.set("event-loop-spin-us", &["0"]).expect("0 turns spinning off");
+        assert_eq!(c.get_matching(b"event-loop-spin-us"), vec![("event-loop-spin-us".into(), "0".into())]);
     }
 
     #[test]

@@ -3,13 +3,20 @@
 //! (at most until the next cron), accept, read and `feed` clients, call `before_sleep` (the
 //! write barrier: replies are sent only after it returns), write replies, close clients.
 //! SIGTERM/SIGINT set a flag that shuts the server down cleanly.
+//!
+//! Spinning (`event-loop-spin-us`, default 300): for that long after an iteration that
+//! handled events, the wait does not sleep (`epoll_wait` with a zero timeout). A request that
+//! arrives meanwhile finds the server running, so the client's `send` does not have to wake a
+//! sleeping thread — on a VM an inter-processor interrupt paid by the *client*, which is what
+//! limits one-request-at-a-time clients on loopback. The price is CPU time while the server
+//! is busy; an idle server sleeps as before. `reports/perf.md` measures both.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // this file is the OS seam
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
@@ -86,6 +93,7 @@ impl EventLoop {
     /// Run until SHUTDOWN or a signal.
     pub fn run(&mut self, server: &mut Server, mut log: impl FnMut(&[String])) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
+        let mut last_busy = Instant::now();
         loop {
             let wait_us = server.maybe_cron();
             if STOP.load(Ordering::SeqCst) {
@@ -95,10 +103,15 @@ impl EventLoop {
                 return Ok(());
             }
             self.cron_sweep(server);
-            match self.poll.poll(&mut events, Some(Duration::from_micros(wait_us.max(1)))) {
+            let spin = Duration::from_micros(server.config.event_loop_spin_us);
+            let timeout = if last_busy.elapsed() < spin { Duration::ZERO } else { Duration::from_micros(wait_us.max(1)) };
+            match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
+            }
+            if !events.is_empty() {
+                last_busy = Instant::now();
             }
             for ev in events.iter() {
                 let token = ev.token().0;
