@@ -10,7 +10,7 @@ use keel::env::Rng;
 use keel::keyspace::Keyspace;
 use keel::rdb::save::{snapshot_bytes, Header};
 use keel::rdb::startup::load_into;
-use keel::rdb::{LoadOptions, Parser};
+use keel::rdb::{Event, LoadOptions, Parser};
 
 const HEADER: Header = Header { ctime_s: 1_700_000_000, used_mem: 0, aof_preamble: false };
 
@@ -28,15 +28,43 @@ pub fn check(data: &[u8]) {
     resave_reload(&ks);
 }
 
-/// Every event, or the first error; `Ok` means a complete file.
+/// Every event, or the first error; `Ok` means a complete file. A second parser keeps
+/// fitting ziplists as they are (`adopt_blobs`, the start-up loader's fast path): it must stop
+/// at the same error, and each value must convert to the engine's value with the same
+/// content and encoding as the decoded pairs do.
 fn parse_all(data: &[u8], verify: bool) {
     let opts = LoadOptions { verify_checksum: verify, ..LoadOptions::default() };
     let Ok(mut p) = Parser::new(data, opts) else { return };
+    let mut fast = Parser::new(data, LoadOptions { adopt_blobs: true, ..opts }).expect("same header");
     let mut events = 0usize;
-    while let Ok(Some(_)) = p.next_event() {
+    loop {
+        let (slow_event, fast_event) = (p.next_event(), fast.next_event());
+        match (slow_event, fast_event) {
+            (Ok(Some(a)), Ok(Some(b))) => same_value(a, b),
+            (Ok(None), Ok(None)) => return,
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "the fast path fails differently");
+                return;
+            }
+            (a, b) => panic!("the fast path diverges: {a:?} vs {b:?}"),
+        }
         events += 1;
         assert!(events <= data.len(), "more events than bytes: the parser is not consuming input");
         assert!(p.offset() <= data.len() as u64);
+    }
+}
+
+fn same_value(slow: Event, fast: Event) {
+    let (Event::Key(a), Event::Key(b)) = (slow, fast) else { return };
+    let limits = LoadOptions::default().type_limits;
+    let a = a.value.into_engine_with(&limits, &mut Rng::new(1));
+    let b = b.value.into_engine_with(&limits, &mut Rng::new(1));
+    match (a, b) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.encoding_name(), b.encoding_name(), "adopted value has another encoding");
+            assert!(a == b, "adopted value has other content");
+        }
+        (a, b) => assert_eq!(a.is_ok(), b.is_ok()),
     }
 }
 
