@@ -102,7 +102,8 @@ print(f"`redis-benchmark -c {clients} -n {n} -r {keyspace} -P <p> --csv`, {runs}
       "the two servers alternating run by run (which one goes first alternates too). Requests per second: median (min–max). "
       "Ratio = Keel median / Redis median; above 1.0 Keel is faster. "
       f"{pin_note} CPU µs/req: the server's user + system CPU time per request (median of the runs; "
-      "clock-tick resolution), Keel / Redis below 1.0 means Keel spends less.\n")
+      "clock-tick resolution), Keel / Redis below 1.0 means Keel spends less. "
+      "Keel runs with its default `event-loop-spin-us 300` (see README): while busy it polls instead of sleeping between requests, so at -P 1 its CPU time per request is about 1 / its throughput, the whole CPU, and not comparable to Redis's.\n")
 print("| test | -P | Keel rps | Redis rps | ratio | Keel CPU µs/req | Redis CPU µs/req | CPU ratio |")
 print("|---|---|---|---|---|---|---|---|")
 def fmt(v):
