@@ -202,6 +202,21 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         }
     }
 
+    /// Ask the CPU to start loading the bucket `key` would be inserted into (or found in), so
+    /// that an insert issued after other work finds it in cache. A hint only: it changes
+    /// nothing, and the insert is correct whether or not the line arrived. The RDB loader
+    /// calls it for the next key while it still parses that key's value.
+    pub fn prefetch<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash,
+    {
+        let t = &self.ht[usize::from(self.rehash_idx.is_some())];
+        if t.size() > 0 {
+            t.prefetch_bucket(self.hash(key));
+        }
+    }
+
     /// Insert or replace (Redis's `dictReplace`); returns the previous value. May start a
     /// resize and does a rehash step.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {

@@ -51,6 +51,19 @@ impl<K, V> Table<K, V> {
         self.buckets.len().wrapping_sub(1)
     }
 
+    /// Prefetch the bucket of `hash` (see [`super::Dict::prefetch`]).
+    pub(crate) fn prefetch_bucket(&self, hash: u64) {
+        let slot: *const Link<K, V> = &self.buckets[self.index(hash)];
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is a hint that never faults or changes memory; `slot` points into
+        // `self.buckets`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch(slot.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
+    }
+
     fn index(&self, hash: u64) -> usize {
         (hash as usize) & self.mask()
     }

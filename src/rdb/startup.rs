@@ -13,7 +13,7 @@
 use std::io::ErrorKind;
 
 use super::error::{RdbError, Result};
-use super::load::{Event, LoadOptions, Parser};
+use super::load::{Event, KeyRecord, LoadOptions, Parser};
 use crate::keyspace::Keyspace;
 use crate::server::Server;
 
@@ -47,31 +47,39 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
     let mut p = Parser::new(buf, LoadOptions { adopt_blobs: true, ..opts })?;
     let mut sum = LoadSummary { version: p.version, ..LoadSummary::default() };
     let mut current_db = 0;
-    while let Some(event) = p.next_event()? {
-        match event {
-            Event::Key(k) => {
-                if let (Some(when), Some(now)) = (k.expire_ms, now_ms) {
-                    if when < now {
-                        sum.keys_expired += 1;
-                        continue;
-                    }
-                }
-                let value = k.value.into_engine_with(&opts.type_limits, &mut ks.rng).map_err(|_| RdbError::Unsupported { key: k.key.clone(), rdb_type: k.rdb_type, offset: k.offset })?;
-                if k.db >= ks.dbs.len() {
-                    return Err(RdbError::corrupt(k.offset, "database index out of range"));
-                }
-                let entry = ks.entry(value);
-                let db = &mut ks.dbs[k.db];
-                if let Some(when) = k.expire_ms {
-                    db.set_expire(&k.key, when);
-                }
-                // One probe: insert, and a previous value means the file repeats the key.
-                let key = crate::db::Key::with_lru(&k.key, entry.lru);
-                if db.dict.insert(key, crate::object::Stored { value: entry.value }).is_some() {
-                    return Err(RdbError::corrupt(k.offset, format!("duplicate key '{}' found in RDB file", String::from_utf8_lossy(&k.key))));
-                }
-                sum.keys_loaded += 1;
+    // A parsed key waits for the next event before it goes into its dict: its bucket is
+    // prefetched meanwhile, while the next value is parsed (for many small keys that bucket
+    // load is the largest single cost of a load). Every other event, the end and an error
+    // insert the waiting key first, so keys and errors come in file order as before.
+    let mut waiting: Option<KeyRecord> = None;
+    loop {
+        let event = match p.next_event() {
+            Ok(event) => event,
+            Err(e) => {
+                insert_waiting(ks, &mut waiting, &opts, now_ms, &mut sum)?;
+                return Err(e);
             }
+        };
+        let event = match event {
+            Some(Event::Key(k)) => {
+                if let Some(db) = ks.dbs.get(k.db) {
+                    db.dict.prefetch(&k.key[..]);
+                }
+                if let Some(prev) = waiting.replace(k) {
+                    insert_key(ks, prev, &opts, now_ms, &mut sum)?;
+                }
+                continue;
+            }
+            other => {
+                insert_waiting(ks, &mut waiting, &opts, now_ms, &mut sum)?;
+                match other {
+                    Some(event) => event,
+                    None => break,
+                }
+            }
+        };
+        match event {
+            Event::Key(_) => {} // went through `waiting` above
             Event::EmptyKey { key, .. } => {
                 sum.empty_keys_skipped += 1;
                 warn(format!("rdbLoadObject skipping empty key: {}", String::from_utf8_lossy(&key)));
@@ -95,6 +103,40 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
         }
     }
     Ok(sum)
+}
+
+fn insert_waiting(ks: &mut Keyspace, waiting: &mut Option<KeyRecord>, opts: &LoadOptions, now_ms: Option<i64>, sum: &mut LoadSummary) -> Result<()> {
+    match waiting.take() {
+        Some(k) => insert_key(ks, k, opts, now_ms, sum),
+        None => Ok(()),
+    }
+}
+
+/// Put one loaded key into its database: dropped (and counted) if it expired before `now_ms`;
+/// a repeated key is corrupt.
+fn insert_key(ks: &mut Keyspace, k: KeyRecord, opts: &LoadOptions, now_ms: Option<i64>, sum: &mut LoadSummary) -> Result<()> {
+    if let (Some(when), Some(now)) = (k.expire_ms, now_ms) {
+        if when < now {
+            sum.keys_expired += 1;
+            return Ok(());
+        }
+    }
+    let value = k.value.into_engine_with(&opts.type_limits, &mut ks.rng).map_err(|_| RdbError::Unsupported { key: k.key.clone(), rdb_type: k.rdb_type, offset: k.offset })?;
+    if k.db >= ks.dbs.len() {
+        return Err(RdbError::corrupt(k.offset, "database index out of range"));
+    }
+    let entry = ks.entry(value);
+    let db = &mut ks.dbs[k.db];
+    if let Some(when) = k.expire_ms {
+        db.set_expire(&k.key, when);
+    }
+    // One probe: insert, and a previous value means the file repeats the key.
+    let key = crate::db::Key::with_lru(&k.key, entry.lru);
+    if db.dict.insert(key, crate::object::Stored { value: entry.value }).is_some() {
+        return Err(RdbError::corrupt(k.offset, format!("duplicate key '{}' found in RDB file", String::from_utf8_lossy(&k.key))));
+    }
+    sum.keys_loaded += 1;
+    Ok(())
 }
 
 /// Start-up: remove stale temp files, then load `dir/dbfilename` if it exists.
