@@ -217,6 +217,19 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         }
     }
 
+    /// The second step after [`Dict::prefetch`]: read the (now cached) bucket and prefetch
+    /// the first node of its chain, which an insert compares its key with.
+    pub fn prefetch_chain<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash,
+    {
+        let t = &self.ht[usize::from(self.rehash_idx.is_some())];
+        if t.size() > 0 {
+            t.prefetch_first_node(self.hash(key));
+        }
+    }
+
     /// Insert or replace (Redis's `dictReplace`); returns the previous value. May start a
     /// resize and does a rehash step.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {

@@ -23,6 +23,18 @@ pub(crate) struct Node<K, V> {
     pub(crate) next: Link<K, V>,
 }
 
+/// Ask the CPU to load the cache line holding `at` (a hint: never faults, changes nothing).
+fn prefetch_line<T>(at: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch instruction reads nothing architecturally and cannot fault; `at` is a
+    // valid reference anyway.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch((at as *const T).cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
 /// A bucket table.
 pub(crate) struct Table<K, V> {
     /// Exact-size (no `Vec` capacity word): the dict struct stays small.
@@ -53,15 +65,14 @@ impl<K, V> Table<K, V> {
 
     /// Prefetch the bucket of `hash` (see [`super::Dict::prefetch`]).
     pub(crate) fn prefetch_bucket(&self, hash: u64) {
-        let slot: *const Link<K, V> = &self.buckets[self.index(hash)];
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is a hint that never faults or changes memory; `slot` points into
-        // `self.buckets`.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch(slot.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
+        prefetch_line(&self.buckets[self.index(hash)]);
+    }
+
+    /// Prefetch the first node in the bucket of `hash` (see [`super::Dict::prefetch_chain`]).
+    pub(crate) fn prefetch_first_node(&self, hash: u64) {
+        if let Some(node) = &self.buckets[self.index(hash)] {
+            prefetch_line(&**node);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = slot;
     }
 
     fn index(&self, hash: u64) -> usize {

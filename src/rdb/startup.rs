@@ -10,6 +10,7 @@
 //!
 //! Stale `temp-<pid>.rdb` files (a save interrupted by a crash) are removed at start-up.
 
+use std::collections::VecDeque;
 use std::io::ErrorKind;
 
 use super::error::{RdbError, Result};
@@ -47,16 +48,17 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
     let mut p = Parser::new(buf, LoadOptions { adopt_blobs: true, ..opts })?;
     let mut sum = LoadSummary { version: p.version, ..LoadSummary::default() };
     let mut current_db = 0;
-    // A parsed key waits for the next event before it goes into its dict: its bucket is
-    // prefetched meanwhile, while the next value is parsed (for many small keys that bucket
-    // load is the largest single cost of a load). Every other event, the end and an error
-    // insert the waiting key first, so keys and errors come in file order as before.
-    let mut waiting: Option<KeyRecord> = None;
+    // A parsed key waits two key events before it goes into its dict, while the next values
+    // are parsed: after the first its bucket is prefetched, after the second the first node
+    // of that bucket's chain (for many small keys these two loads are the largest cost of a
+    // load). Every other event, the end and an error insert the waiting keys first, so keys
+    // and errors come in file order as before.
+    let mut waiting: VecDeque<KeyRecord> = VecDeque::with_capacity(3);
     loop {
         let event = match p.next_event() {
             Ok(event) => event,
             Err(e) => {
-                insert_waiting(ks, &mut waiting, &opts, now_ms, &mut sum)?;
+                insert_waiting(ks, &mut waiting, usize::MAX, &opts, now_ms, &mut sum)?;
                 return Err(e);
             }
         };
@@ -65,13 +67,19 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
                 if let Some(db) = ks.dbs.get(k.db) {
                     db.dict.prefetch(&k.key[..]);
                 }
-                if let Some(prev) = waiting.replace(k) {
-                    insert_key(ks, prev, &opts, now_ms, &mut sum)?;
+                if let Some(prev) = waiting.back() {
+                    if let Some(db) = ks.dbs.get(prev.db) {
+                        db.dict.prefetch_chain(&prev.key[..]);
+                    }
+                }
+                waiting.push_back(k);
+                if waiting.len() > 2 {
+                    insert_waiting(ks, &mut waiting, 1, &opts, now_ms, &mut sum)?;
                 }
                 continue;
             }
             other => {
-                insert_waiting(ks, &mut waiting, &opts, now_ms, &mut sum)?;
+                insert_waiting(ks, &mut waiting, usize::MAX, &opts, now_ms, &mut sum)?;
                 match other {
                     Some(event) => event,
                     None => break,
@@ -105,11 +113,13 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
     Ok(sum)
 }
 
-fn insert_waiting(ks: &mut Keyspace, waiting: &mut Option<KeyRecord>, opts: &LoadOptions, now_ms: Option<i64>, sum: &mut LoadSummary) -> Result<()> {
-    match waiting.take() {
-        Some(k) => insert_key(ks, k, opts, now_ms, sum),
-        None => Ok(()),
+/// Insert up to `n` waiting keys, oldest first.
+fn insert_waiting(ks: &mut Keyspace, waiting: &mut VecDeque<KeyRecord>, n: usize, opts: &LoadOptions, now_ms: Option<i64>, sum: &mut LoadSummary) -> Result<()> {
+    for _ in 0..n {
+        let Some(k) = waiting.pop_front() else { break };
+        insert_key(ks, k, opts, now_ms, sum)?;
     }
+    Ok(())
 }
 
 /// Put one loaded key into its database: dropped (and counted) if it expired before `now_ms`;
