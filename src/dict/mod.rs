@@ -211,8 +211,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Hash,
     {
-        let t = &self.ht[usize::from(self.rehash_idx.is_some())];
-        if t.size() > 0 {
+        if let Some(t) = self.insert_table() {
             t.prefetch_bucket(self.hash(key));
         }
     }
@@ -224,10 +223,14 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Hash,
     {
-        let t = &self.ht[usize::from(self.rehash_idx.is_some())];
-        if t.size() > 0 {
+        if let Some(t) = self.insert_table() {
             t.prefetch_first_node(self.hash(key));
         }
+    }
+
+    /// The table a new key goes into (the new one while rehashing), if it has buckets.
+    fn insert_table(&self) -> Option<&Table<K, V>> {
+        Some(&self.ht[usize::from(self.rehash_idx.is_some())]).filter(|t| t.size() > 0)
     }
 
     /// Insert or replace (Redis's `dictReplace`); returns the previous value. May start a
