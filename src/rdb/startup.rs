@@ -56,14 +56,18 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
     let mut waiting: VecDeque<KeyRecord> = VecDeque::with_capacity(3);
     loop {
         let event = match p.next_event() {
-            Ok(event) => event,
+            Ok(Some(event)) => event,
+            Ok(None) => break,
             Err(e) => {
                 insert_waiting(ks, &mut waiting, usize::MAX, &opts, now_ms, &mut sum)?;
                 return Err(e);
             }
         };
-        let event = match event {
-            Some(Event::Key(k)) => {
+        if !matches!(event, Event::Key(_)) {
+            insert_waiting(ks, &mut waiting, usize::MAX, &opts, now_ms, &mut sum)?;
+        }
+        match event {
+            Event::Key(k) => {
                 if let Some(db) = ks.dbs.get(k.db) {
                     db.dict.prefetch(&k.key[..]);
                 }
@@ -76,18 +80,7 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
                 if waiting.len() > 2 {
                     insert_waiting(ks, &mut waiting, 1, &opts, now_ms, &mut sum)?;
                 }
-                continue;
             }
-            other => {
-                insert_waiting(ks, &mut waiting, usize::MAX, &opts, now_ms, &mut sum)?;
-                match other {
-                    Some(event) => event,
-                    None => break,
-                }
-            }
-        };
-        match event {
-            Event::Key(_) => {} // went through `waiting` above
             Event::EmptyKey { key, .. } => {
                 sum.empty_keys_skipped += 1;
                 warn(format!("rdbLoadObject skipping empty key: {}", String::from_utf8_lossy(&key)));
@@ -110,6 +103,7 @@ fn load_events(ks: &mut Keyspace, buf: &[u8], opts: LoadOptions, now_ms: Option<
             Event::Aux { .. } => {}
         }
     }
+    insert_waiting(ks, &mut waiting, usize::MAX, &opts, now_ms, &mut sum)?;
     Ok(sum)
 }
 

@@ -2,11 +2,10 @@
 //! and HASH_LISTPACK (16) = one blob of alternating fields and values. Duplicate fields are
 //! corrupt (Redis: "Duplicate hash fields detected").
 
-use super::value::{blob, blob_error, check_unique, pairs};
+use super::value::{adopt_ziplist, blob, blob_error, check_unique, pairs};
 use crate::rdb::blob::{listpack, ziplist, zipmap};
 use crate::rdb::error::Result;
 use crate::rdb::reader::Reader;
-use crate::encoding::ziplist::Ziplist;
 use crate::object::Value;
 use crate::rdb::value::LoadedValue;
 use crate::types::{hash::Hash, TypeLimits};
@@ -34,11 +33,8 @@ pub fn zipmap(r: &mut Reader<'_>) -> Result<LoadedValue> {
 
 pub fn ziplist(r: &mut Reader<'_>, adopt: Option<&TypeLimits>) -> Result<LoadedValue> {
     let (zl, at) = blob(r)?;
-    if let Some(limits) = adopt {
-        let adopted = Ziplist::from_bytes(zl.to_vec()).ok().and_then(|zl| Hash::adopt_ziplist(zl, limits));
-        if let Some(h) = adopted {
-            return Ok(LoadedValue::Adopted(Value::Hash(h)));
-        }
+    if let Some(adopted) = adopt_ziplist(&zl, adopt, |zl, limits| Hash::adopt_ziplist(zl, limits).map(Value::Hash)) {
+        return Ok(adopted);
     }
     let flat = ziplist::parse(&zl).map_err(blob_error(at, "hash ziplist"))?;
     unique(pairs(flat, at, "hash ziplist")?, at)

@@ -10,6 +10,8 @@ use crate::rdb::error::{RdbError, Result};
 use crate::rdb::format::*;
 use crate::rdb::reader::Reader;
 use crate::rdb::value::LoadedValue;
+use crate::encoding::ziplist::Ziplist;
+use crate::object::Value;
 use crate::types::TypeLimits;
 
 /// Read the value of `key` stored with `rdb_type`. `Ok(None)` for an empty aggregate.
@@ -46,6 +48,15 @@ pub fn read(r: &mut Reader<'_>, rdb_type: u8, key: &[u8], type_at: u64, adopt: O
 pub fn blob<'a>(r: &mut Reader<'a>) -> Result<(Cow<'a, [u8]>, u64)> {
     let at = r.offset();
     Ok((r.string()?, at))
+}
+
+/// With `adopt` (the engine's limits), keep a ziplist blob as the engine's value when `keep`
+/// accepts it after the full walk of [`Ziplist::from_bytes`]; `None` sends the caller to the
+/// pairs path, which converts the blob or reports what is wrong with it.
+pub fn adopt_ziplist(zl: &[u8], adopt: Option<&TypeLimits>, keep: impl FnOnce(Ziplist, &TypeLimits) -> Option<Value>) -> Option<LoadedValue> {
+    let limits = adopt?;
+    let zl = Ziplist::from_bytes(zl.to_vec()).ok()?;
+    keep(zl, limits).map(LoadedValue::Adopted)
 }
 
 /// Map a blob validation error to a file-level error at the blob's offset.

@@ -2,11 +2,10 @@
 //! double); ZSET_ZIPLIST (12) and ZSET_LISTPACK (17) = one blob of alternating members and
 //! scores (scores as integers or `%.17g` text). Duplicate members and NaN scores are corrupt.
 
-use super::value::{blob, blob_error, check_unique, pairs};
+use super::value::{adopt_ziplist, blob, blob_error, check_unique, pairs};
 use crate::rdb::blob::{listpack, ziplist};
 use crate::rdb::error::{RdbError, Result};
 use crate::rdb::reader::{parse_score, Reader};
-use crate::encoding::ziplist::Ziplist;
 use crate::object::Value;
 use crate::rdb::value::LoadedValue;
 use crate::types::{zset::ZSet, TypeLimits};
@@ -44,11 +43,8 @@ fn scored(flat: Vec<Vec<u8>>, at: u64, what: &str) -> Result<LoadedValue> {
 
 pub fn ziplist(r: &mut Reader<'_>, adopt: Option<&TypeLimits>) -> Result<LoadedValue> {
     let (zl, at) = blob(r)?;
-    if let Some(limits) = adopt {
-        let adopted = Ziplist::from_bytes(zl.to_vec()).ok().and_then(|zl| ZSet::adopt_ziplist(zl, limits));
-        if let Some(z) = adopted {
-            return Ok(LoadedValue::Adopted(Value::ZSet(z)));
-        }
+    if let Some(adopted) = adopt_ziplist(&zl, adopt, |zl, limits| ZSet::adopt_ziplist(zl, limits).map(Value::ZSet)) {
+        return Ok(adopted);
     }
     scored(ziplist::parse(&zl).map_err(blob_error(at, "zset ziplist"))?, at, "zset ziplist")
 }
