@@ -190,27 +190,40 @@ impl ZSet {
     /// convert the encoding to skiplist (before an insert that would exceed a limit).
     pub fn add(&mut self, score: f64, member: &[u8], flags: AddFlags, env: &mut ZEnv<'_>) -> AddOutcome {
         debug_assert!(!score.is_nan(), "callers reject NaN scores");
-        let Some(cur) = self.score(member) else {
+        let cur = match self {
+            ZSet::Ziplist(zl) => ziplist_ops::find(zl, member).map(|(_, s)| s),
+            // One dict lookup: the entry found is the one updated (as `zsetAdd` keeps `de`).
+            ZSet::Skiplist(s) => {
+                let SkipZSet { zsl, dict } = &mut **s;
+                if let Some(cur) = dict.get_mut(member) {
+                    let new = match new_score(flags, score, *cur) {
+                        Ok(new) => new,
+                        Err(outcome) => return outcome,
+                    };
+                    zsl.update_score(env.rng, *cur, member, new);
+                    *cur = new;
+                    return AddOutcome::Updated(new);
+                }
+                None
+            }
+        };
+        let Some(cur) = cur else {
             if flags.xx {
                 return AddOutcome::Nop;
             }
             self.insert_new(score, member, env);
             return AddOutcome::Added(score);
         };
-        if flags.nx {
-            return AddOutcome::Nop;
+        let new = match new_score(flags, score, cur) {
+            Ok(new) => new,
+            Err(outcome) => return outcome,
+        };
+        if let ZSet::Ziplist(zl) = self {
+            if let Some((i, _)) = ziplist_ops::find(zl, member) {
+                zl.delete_range(2 * i, 2);
+                ziplist_ops::insert(zl, member, new);
+            }
         }
-        let new = if flags.incr { score + cur } else { score };
-        if new.is_nan() {
-            return AddOutcome::Nan;
-        }
-        if (flags.lt && new >= cur) || (flags.gt && new <= cur) {
-            return AddOutcome::Nop;
-        }
-        if new == cur {
-            return AddOutcome::Unchanged(new);
-        }
-        self.update(member, cur, new, env.rng);
         AddOutcome::Updated(new)
     }
 
@@ -228,23 +241,6 @@ impl ZSet {
         if let ZSet::Skiplist(s) = self {
             s.dict.insert(SmallBytes::new(member), score);
             s.zsl.insert(env.rng, score, SmallBytes::new(member));
-        }
-    }
-
-    fn update(&mut self, member: &[u8], cur: f64, new: f64, rng: &mut Rng) {
-        match self {
-            ZSet::Ziplist(zl) => {
-                if let Some((i, _)) = ziplist_ops::find(zl, member) {
-                    zl.delete_range(2 * i, 2);
-                    ziplist_ops::insert(zl, member, new);
-                }
-            }
-            ZSet::Skiplist(s) => {
-                s.zsl.update_score(rng, cur, member, new);
-                if let Some(v) = s.dict.get_mut(member) {
-                    *v = new;
-                }
-            }
         }
     }
 
@@ -289,6 +285,25 @@ impl ZSet {
 
 /// The integer a score is stored as in the ziplist encoding, if any (`double2ll`: integral
 /// and |d| ≤ 2^62, `-0.0` included, which becomes `0`).
+/// The score a present member gets under `flags` (`zsetAdd`'s checks), or the outcome that
+/// leaves it as it is: NX, NaN from INCR, GT/LT refused, or the same score.
+fn new_score(flags: AddFlags, score: f64, cur: f64) -> Result<f64, AddOutcome> {
+    if flags.nx {
+        return Err(AddOutcome::Nop);
+    }
+    let new = if flags.incr { score + cur } else { score };
+    if new.is_nan() {
+        return Err(AddOutcome::Nan);
+    }
+    if (flags.lt && new >= cur) || (flags.gt && new <= cur) {
+        return Err(AddOutcome::Nop);
+    }
+    if new == cur {
+        return Err(AddOutcome::Unchanged(new));
+    }
+    Ok(new)
+}
+
 fn score_as_int(score: f64) -> Option<i64> {
     const HALF: f64 = (i64::MAX / 2) as f64;
     ((-HALF..=HALF).contains(&score) && score == score.trunc()).then_some(score as i64)
