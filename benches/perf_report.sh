@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FULL=1 RUNS=${RUNS:-5} RUNS_P1=${RUNS_P1:-7} bash benches/compare.sh >/dev/null
-bash benches/persistence_compare.sh >/dev/null
+RUNS=5 bash benches/persistence_compare.sh >/dev/null
 bash benches/memory_compare.sh >/dev/null
 bash benches/bgsave_rss.sh >/dev/null
 echo "reports/perf.md regenerated at $(git rev-parse --short HEAD)"
