@@ -121,7 +121,6 @@ impl Hash {
         if !crate::encoding::ziplist::all_distinct(&mut fields) {
             return None;
         }
-        drop(fields);
         Some(Hash::Ziplist(zl))
     }
 

@@ -174,7 +174,6 @@ impl ZSet {
         if !crate::encoding::ziplist::all_distinct(&mut members) {
             return None;
         }
-        drop(members);
         Some(ZSet::Ziplist(zl))
     }
 
@@ -190,8 +189,9 @@ impl ZSet {
     /// convert the encoding to skiplist (before an insert that would exceed a limit).
     pub fn add(&mut self, score: f64, member: &[u8], flags: AddFlags, env: &mut ZEnv<'_>) -> AddOutcome {
         debug_assert!(!score.is_nan(), "callers reject NaN scores");
-        let cur = match self {
-            ZSet::Ziplist(zl) => ziplist_ops::find(zl, member).map(|(_, s)| s),
+        // The member's pair index in the ziplist encoding, and its score.
+        let found = match self {
+            ZSet::Ziplist(zl) => ziplist_ops::find(zl, member),
             // One dict lookup: the entry found is the one updated (as `zsetAdd` keeps `de`).
             ZSet::Skiplist(s) => {
                 let SkipZSet { zsl, dict } = &mut **s;
@@ -207,7 +207,7 @@ impl ZSet {
                 None
             }
         };
-        let Some(cur) = cur else {
+        let Some((i, cur)) = found else {
             if flags.xx {
                 return AddOutcome::Nop;
             }
@@ -219,10 +219,8 @@ impl ZSet {
             Err(outcome) => return outcome,
         };
         if let ZSet::Ziplist(zl) = self {
-            if let Some((i, _)) = ziplist_ops::find(zl, member) {
-                zl.delete_range(2 * i, 2);
-                ziplist_ops::insert(zl, member, new);
-            }
+            zl.delete_range(2 * i, 2);
+            ziplist_ops::insert(zl, member, new);
         }
         AddOutcome::Updated(new)
     }
@@ -283,8 +281,6 @@ impl ZSet {
     }
 }
 
-/// The integer a score is stored as in the ziplist encoding, if any (`double2ll`: integral
-/// and |d| ≤ 2^62, `-0.0` included, which becomes `0`).
 /// The score a present member gets under `flags` (`zsetAdd`'s checks), or the outcome that
 /// leaves it as it is: NX, NaN from INCR, GT/LT refused, or the same score.
 fn new_score(flags: AddFlags, score: f64, cur: f64) -> Result<f64, AddOutcome> {
@@ -304,6 +300,8 @@ fn new_score(flags: AddFlags, score: f64, cur: f64) -> Result<f64, AddOutcome> {
     Ok(new)
 }
 
+/// The integer a score is stored as in the ziplist encoding, if any (`double2ll`: integral
+/// and |d| ≤ 2^62, `-0.0` included, which becomes `0`).
 fn score_as_int(score: f64) -> Option<i64> {
     const HALF: f64 = (i64::MAX / 2) as f64;
     ((-HALF..=HALF).contains(&score) && score == score.trunc()).then_some(score as i64)
