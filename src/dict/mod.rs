@@ -202,35 +202,53 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         }
     }
 
-    /// Ask the CPU to start loading the bucket `key` would be inserted into (or found in), so
-    /// that an insert issued after other work finds it in cache. A hint only: it changes
-    /// nothing, and the insert is correct whether or not the line arrived. The RDB loader
-    /// calls it for the next key while it still parses that key's value.
+    /// Ask the CPU to start loading the bucket `key` would be found in or inserted into, so
+    /// that a lookup or insert issued after other work finds it in cache. A hint only: it
+    /// changes nothing, and the lookup is correct whether or not the line arrived. The RDB
+    /// loader calls it for the next key while it still parses that key's value.
     pub fn prefetch<Q>(&self, key: &Q)
     where
         K: Borrow<Q>,
         Q: ?Sized + Hash,
     {
-        if let Some(t) = self.insert_table() {
-            t.prefetch_bucket(self.hash(key));
-        }
+        self.prefetch_hashed(self.key_hash(key));
     }
 
     /// The second step after [`Dict::prefetch`]: read the (now cached) bucket and prefetch
-    /// the first node of its chain, which an insert compares its key with.
+    /// the first node of its chain, which a lookup or insert compares its key with.
     pub fn prefetch_chain<Q>(&self, key: &Q)
     where
         K: Borrow<Q>,
         Q: ?Sized + Hash,
     {
-        if let Some(t) = self.insert_table() {
-            t.prefetch_first_node(self.hash(key));
-        }
+        self.prefetch_chain_hashed(self.key_hash(key));
     }
 
-    /// The table a new key goes into (the new one while rehashing), if it has buckets.
-    fn insert_table(&self) -> Option<&Table<K, V>> {
-        Some(&self.ht[usize::from(self.rehash_idx.is_some())]).filter(|t| t.size() > 0)
+    /// The dict's hash of `key`, for the `*_hashed` hints (so a batch hashes each key once).
+    pub fn key_hash<Q>(&self, key: &Q) -> u64
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash,
+    {
+        self.hash(key)
+    }
+
+    /// [`Dict::prefetch`] for a key whose [`Dict::key_hash`] is `hash`. While rehashing, a
+    /// key may be in either table: both buckets are prefetched.
+    pub fn prefetch_hashed(&self, hash: u64) {
+        self.lookup_tables().for_each(|t| t.prefetch_bucket(hash));
+    }
+
+    /// [`Dict::prefetch_chain`] for a key whose [`Dict::key_hash`] is `hash`.
+    pub fn prefetch_chain_hashed(&self, hash: u64) {
+        self.lookup_tables().for_each(|t| t.prefetch_first_node(hash));
+    }
+
+    /// The tables a lookup reads: the first, and the second while rehashing; those with
+    /// buckets.
+    fn lookup_tables(&self) -> impl Iterator<Item = &Table<K, V>> {
+        let used = 1 + usize::from(self.rehash_idx.is_some());
+        self.ht[..used].iter().filter(|t| t.size() > 0)
     }
 
     /// Insert or replace (Redis's `dictReplace`); returns the previous value. May start a

@@ -22,6 +22,7 @@ mod frame_parse;
 mod inline;
 mod limits;
 pub mod number;
+pub mod peek;
 mod reply;
 mod request;
 

@@ -14,6 +14,11 @@ use crate::resp::{Argv, Limits};
 /// Largest number of commands executed from one client's buffer per `feed` before yielding
 /// (keeps one pipelining client from starving the others; Redis processes the whole buffer).
 const COMMANDS_PER_FEED_MAX: usize = 100_000;
+/// Pipelined requests whose keys are prefetched together (see [`Server::prefetch_keys`]).
+const PREFETCH_WINDOW: usize = 16;
+/// Bytes of the query buffer the look-ahead scans, so that a request of millions of
+/// arguments arriving in many reads is not rescanned whole after each.
+const PREFETCH_SCAN_MAX: usize = 16 * 1024;
 
 impl Server {
     pub(crate) fn limits(&self) -> Limits {
@@ -28,9 +33,12 @@ impl Server {
     pub(crate) fn process_input(&mut self, c: &mut Client) {
         let limits = self.limits();
         let mut argv = std::mem::take(&mut c.argv);
-        for _ in 0..COMMANDS_PER_FEED_MAX {
+        for n in 0..COMMANDS_PER_FEED_MAX {
             if c.is_blocked() || c.close_after_reply || c.close_asap || c.query_pos >= c.query.len() {
                 break;
+            }
+            if n % PREFETCH_WINDOW == 0 {
+                self.prefetch_keys(c);
             }
             match c.parser.parse(&c.query[c.query_pos..], &limits, &mut argv) {
                 Ok(Some(used)) => {
@@ -54,6 +62,32 @@ impl Server {
             c.query_pos = 0;
         }
         self.check_output_limits(c);
+    }
+
+    /// With several requests pipelined in the query buffer, start loading the keyspace
+    /// buckets of the next [`PREFETCH_WINDOW`] requests' keys, then the first node of each
+    /// chain, before running them: the lookups' cache misses then overlap instead of each
+    /// stalling its command (at `-P 16`, SET spent over a third of its time waiting for them).
+    /// A hint only; a single request is left alone.
+    fn prefetch_keys(&self, c: &Client) {
+        if !c.parser.is_idle() {
+            return;
+        }
+        let pending = &c.query[c.query_pos..];
+        let mut keys = [&[][..]; PREFETCH_WINDOW];
+        let n = crate::resp::peek::first_keys(&pending[..pending.len().min(PREFETCH_SCAN_MAX)], &mut keys);
+        if n < 2 {
+            return;
+        }
+        let dict = &self.ks.dbs[c.db].dict;
+        let mut hashes = [0u64; PREFETCH_WINDOW];
+        for (hash, key) in hashes.iter_mut().zip(&keys[..n]) {
+            *hash = dict.key_hash(*key);
+            dict.prefetch_hashed(*hash);
+        }
+        for &hash in &hashes[..n] {
+            dict.prefetch_chain_hashed(hash);
+        }
     }
 
     /// `client-output-buffer-limit normal`: a client whose pending reply passes the hard

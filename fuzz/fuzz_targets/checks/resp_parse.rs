@@ -4,8 +4,10 @@
 //! Input: `[u16 LE split][small-limits flag][bytes...]`. Asserts: no panic; a request stream
 //! parses to the same commands and the same error whether it arrives in one piece or two; a
 //! frame that parses re-parses from its own encoding to the same frame (`parse(write(f)) ==
-//! f`, doubles compared by bits).
+//! f`, doubles compared by bits); the pipeline look-ahead (`resp::peek::first_keys`) reports
+//! a prefix of the keys (argument 1) of the requests the parser returns.
 
+use keel::resp::peek::first_keys;
 use keel::resp::{parse_frame, write_frame, Argv, FrameLimits, Limits, ParseError, RequestParser};
 
 use super::input::Input;
@@ -23,14 +25,24 @@ pub fn check(data: &[u8]) {
     let cut = usize::from(split) % (bytes.len() + 1);
     // The query-buffer limit depends on how much is buffered at once, so compare splits
     // only when it cannot trigger.
+    let whole = serve(bytes, &[], &Limits::default());
     if bytes.len() < limits.query_buffer_max / 2 {
         assert_eq!(serve(bytes, &[], &limits), serve(bytes, &[cut], &limits));
     } else {
         let _ = serve(bytes, &[cut], &limits);
     }
+    check_peek(bytes, &whole.0);
     check_frame(bytes, &FrameLimits::default());
     let tight = FrameLimits { depth_max: 4, elements_max: 8, bulk_max: 64, line_max: 32, prealloc_max: 2 };
     check_frame(bytes, &tight);
+}
+
+/// The look-ahead's keys are argument 1 of the parsed requests that have one, in order.
+fn check_peek(bytes: &[u8], commands: &[Vec<Vec<u8>>]) {
+    let mut keys = [&[][..]; 16];
+    let n = first_keys(bytes, &mut keys);
+    let parsed: Vec<&[u8]> = commands.iter().filter(|c| c.len() >= 2).map(|c| &c[1][..]).collect();
+    assert!(parsed.len() >= n && parsed[..n] == keys[..n], "{:?} vs {parsed:?}", &keys[..n]);
 }
 
 fn check_frame(bytes: &[u8], limits: &FrameLimits) {
