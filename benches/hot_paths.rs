@@ -47,12 +47,26 @@ fn resp(c: &mut Criterion) {
     g.finish();
 }
 
-fn dispatch(c: &mut Criterion) {
+/// A server on a simulated environment, without save points, and one connected client.
+fn bench_server() -> (SimEnv, Server, keel::keyspace::ClientId) {
     let sim = SimEnv::new(1, FaultConfig::default());
     let mut config = Config::default();
     config.save_points.clear();
     let mut server = Server::new(sim.env(), config);
     let client = server.connect("sim:1".into(), "sim:0".into());
+    (sim, server, client)
+}
+
+/// Feeds `batch` and drops the replies.
+fn run_batch(server: &mut Server, client: keel::keyspace::ClientId, batch: &[u8]) {
+    server.feed(client, batch);
+    server.before_sleep();
+    let n = server.pending_output(client).map_or(0, <[u8]>::len);
+    server.output_sent(client, n);
+}
+
+fn dispatch(c: &mut Criterion) {
+    let (_sim, mut server, client) = bench_server();
     let mut batch = Vec::new();
     for i in 0..100 {
         encode_command(&[b"SET", format!("key:{}", i % 50).as_bytes(), b"value"], &mut batch);
@@ -60,13 +74,38 @@ fn dispatch(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("dispatch");
     g.throughput(Throughput::Elements(200));
-    g.bench_function("100 SET + 100 GET through Server::feed", |b| {
-        b.iter(|| {
-            server.feed(client, &batch);
-            server.before_sleep();
-            let n = server.pending_output(client).map_or(0, <[u8]>::len);
-            server.output_sent(client, n);
+    g.bench_function("100 SET + 100 GET through Server::feed", |b| b.iter(|| run_batch(&mut server, client, &batch)));
+    g.finish();
+    pipelined_gets(c);
+}
+
+/// 16 pipelined GETs of random keys among 1,000,000 (as `redis-benchmark -P 16`): the
+/// keyspace is far larger than the caches, so this measures how lookups' misses overlap.
+fn pipelined_gets(c: &mut Criterion) {
+    const KEYS: u64 = 1_000_000;
+    let (_sim, mut server, client) = bench_server();
+    for chunk in 0..KEYS / 1000 {
+        let mut fill = Vec::new();
+        for i in chunk * 1000..(chunk + 1) * 1000 {
+            encode_command(&[b"SET", format!("key:{i:012}").as_bytes(), b"xxx"], &mut fill);
+        }
+        run_batch(&mut server, client, &fill);
+    }
+    let mut rng = Rng::new(7);
+    let batches: Vec<Vec<u8>> = (0..1024)
+        .map(|_| {
+            let mut batch = Vec::new();
+            for _ in 0..16 {
+                encode_command(&[b"GET", format!("key:{:012}", rng.next_u64() % KEYS).as_bytes()], &mut batch);
+            }
+            batch
         })
+        .collect();
+    let mut g = c.benchmark_group("dispatch");
+    g.throughput(Throughput::Elements(16));
+    let mut next = batches.iter().cycle();
+    g.bench_function("16 pipelined GETs of random keys among 1M", |b| {
+        b.iter(|| run_batch(&mut server, client, next.next().expect("cycle")))
     });
     g.finish();
 }
