@@ -40,7 +40,15 @@ start() { # name dir port extra-args... ; waits until the server answers PING
   for _ in $(seq 6000); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return; sleep 0.01; done
   echo "$name did not start: $(tail -3 "$dir/log")" >&2; exit 1
 }
-stop() { redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true; sleep 0.2; }
+stop() { # port dir ; returns once the process has exited, so it takes no CPU from the next step
+  redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true
+  local pid; pid=$(cat "$2/pid")
+  for _ in $(seq 3000); do
+    case "$(ps -o stat= -p "$pid")" in ""|Z*) return 0 ;; esac   # gone, or exited and not yet reaped
+    sleep 0.01
+  done
+  echo "server $pid did not exit" >&2; exit 1
+}
 now() { python3 -c 'import time; print(time.monotonic())'; }
 
 # Pipe-able datasets in RESP: $work/<name>.resp, N commands each.
@@ -70,7 +78,7 @@ aof_step() { # server fsync run
   start "$s" "$dir" "$port" --save "" --appendonly yes --appendfsync "$fsync" --aof-use-rdb-preamble no
   rps=$("${CLIENT_PREFIX[@]}" redis-benchmark -p "$port" -t set -n "$REQS" -c 50 -r 100000 --csv 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"')
   echo "set_appendfsync_$fsync,$s,$run,$rps" >>"$rows"
-  stop "$port"
+  stop "$port" "$dir"
 }
 
 dataset_step() { # server dataset run
@@ -83,10 +91,10 @@ dataset_step() { # server dataset run
   t0=$(now); redis-cli -p "$port" save >/dev/null; t1=$(now)
   echo "${ds}_save_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
   echo "${ds}_rdb_bytes,$s,$run,$(stat -c %s "$dir/dump.rdb")" >>"$rows"
-  stop "$port"
+  stop "$port" "$dir"
   t0=$(now); start "$s" "$dir" "$port" --save "" --appendonly no; t1=$(now)
   echo "${ds}_load_seconds,$s,$run,$(python3 -c "print($t1-$t0)")" >>"$rows"
-  stop "$port"
+  stop "$port" "$dir"
 }
 
 # Every step runs for both servers back to back, the first server alternating by run, and
