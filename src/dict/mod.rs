@@ -104,7 +104,9 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         &self.hasher
     }
 
-    fn hash<Q: ?Sized + Hash>(&self, key: &Q) -> u64 {
+    /// The dict's keyed hash of `key` (also for the `prefetch_*_hashed` hints, so that a batch
+    /// hashes each key once).
+    pub fn hash<Q: ?Sized + Hash>(&self, key: &Q) -> u64 {
         self.hasher.hash_one(key)
     }
 
@@ -211,7 +213,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Hash,
     {
-        self.prefetch_hashed(self.key_hash(key));
+        self.prefetch_hashed(self.hash(key));
     }
 
     /// The second step after [`Dict::prefetch`]: read the (now cached) bucket and prefetch
@@ -221,25 +223,16 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Hash,
     {
-        self.prefetch_chain_hashed(self.key_hash(key));
+        self.prefetch_chain_hashed(self.hash(key));
     }
 
-    /// The dict's hash of `key`, for the `*_hashed` hints (so a batch hashes each key once).
-    pub fn key_hash<Q>(&self, key: &Q) -> u64
-    where
-        K: Borrow<Q>,
-        Q: ?Sized + Hash,
-    {
-        self.hash(key)
-    }
-
-    /// [`Dict::prefetch`] for a key whose [`Dict::key_hash`] is `hash`. While rehashing, a
+    /// [`Dict::prefetch`] for a key whose [`Dict::hash`] is `hash`. While rehashing, a
     /// key may be in either table: both buckets are prefetched.
     pub fn prefetch_hashed(&self, hash: u64) {
         self.lookup_tables().for_each(|t| t.prefetch_bucket(hash));
     }
 
-    /// [`Dict::prefetch_chain`] for a key whose [`Dict::key_hash`] is `hash`.
+    /// [`Dict::prefetch_chain`] for a key whose [`Dict::hash`] is `hash`.
     pub fn prefetch_chain_hashed(&self, hash: u64) {
         self.lookup_tables().for_each(|t| t.prefetch_first_node(hash));
     }

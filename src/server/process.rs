@@ -82,7 +82,7 @@ impl Server {
         let dict = &self.ks.dbs[c.db].dict;
         let mut hashes = [0u64; PREFETCH_WINDOW];
         for (hash, key) in hashes.iter_mut().zip(&keys[..n]) {
-            *hash = dict.key_hash(*key);
+            *hash = dict.hash(*key);
             dict.prefetch_hashed(*hash);
         }
         for &hash in &hashes[..n] {
